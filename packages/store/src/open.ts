@@ -1,0 +1,44 @@
+import { join } from "node:path";
+import { Kysely, Migrator } from "kysely";
+import { sqliteDialect } from "./dialect/sqlite.js";
+import { postgresDialect } from "./dialect/postgres.js";
+import { migrationProvider } from "./migrations/index.js";
+import type { Database } from "./schema.js";
+import { Store } from "./store.js";
+
+export interface OpenStoreOptions {
+  /** postgres://… ; when absent the embedded SQLite store is used. */
+  databaseUrl?: string;
+  /** Directory of the SQLite file (`tollgate.db`). */
+  dataDir?: string;
+  /** A SQLite file path, or ":memory:". Overrides dataDir. */
+  sqliteFile?: string;
+  /** PostgreSQL schema (tests). */
+  schema?: string;
+}
+
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  let db: Kysely<Database>;
+  let dialect: "sqlite" | "postgres";
+  if (opts.databaseUrl) {
+    if (!/^postgres(ql)?:\/\//.test(opts.databaseUrl)) {
+      throw new Error(`database URL must start with postgres:// (got ${opts.databaseUrl.split(":")[0]}:…)`);
+    }
+    const { dialect: d } = postgresDialect({ url: opts.databaseUrl, ...(opts.schema ? { schema: opts.schema } : {}) });
+    db = new Kysely<Database>({ dialect: d });
+    dialect = "postgres";
+    if (opts.schema) await db.schema.createSchema(opts.schema).ifNotExists().execute();
+  } else {
+    const file = opts.sqliteFile ?? join(opts.dataDir ?? ".tollgate", "tollgate.db");
+    db = new Kysely<Database>({ dialect: sqliteDialect(file) });
+    dialect = "sqlite";
+  }
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    throw new Error(`database migration ${failed ?? ""} failed: ${(error as Error).message ?? String(error)}`);
+  }
+  return new Store(db, dialect);
+}

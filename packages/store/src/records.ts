@@ -1,0 +1,130 @@
+import type { Role } from "./schema.js";
+
+/** What the repositories hand out: camelCase records with JSON columns parsed. */
+export interface TenantRecord {
+  id: string;
+  name: string | null;
+  wrappedKey: string;
+  createdAt: string;
+}
+
+export interface WorkspaceRecord {
+  id: string;
+  tenantId: string;
+  name: string | null;
+  createdAt: string;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  tenantId: string;
+  workspaceId: string | null;
+  name: string;
+  role: Role;
+  secretHash: string;
+  createdAt: string;
+  createdBy: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface WorkflowVersionRecord {
+  workspaceId: string;
+  name: string;
+  version: string;
+  source: string;
+  manifest: unknown;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export type RunStatus = "running" | "succeeded" | "failed" | "cancelled" | "stopped";
+
+export interface RunRecord {
+  id: string;
+  tenantId: string;
+  workspaceId: string;
+  workflow: string;
+  workflowVersion: string;
+  agent: string | null;
+  actingAs: string | null;
+  labels: Record<string, string>;
+  traceId: string;
+  status: RunStatus;
+  stopReason: string | null;
+  toolCalls: number;
+  modelCalls: number;
+  costUsd: number;
+  startedBy: string;
+  startedAt: string;
+  deadlineAt: string | null;
+  endedAt: string | null;
+  output: unknown;
+}
+
+export type ToolCallStatus =
+  | "pending_approval"
+  | "approved"
+  | "executing"
+  | "succeeded"
+  | "failed"
+  | "blocked"
+  | "denied"
+  | "expired"
+  | "cancelled"
+  | "outcome_unknown";
+
+export interface ToolCallRecord {
+  id: string;
+  tenantId: string;
+  workspaceId: string;
+  runId: string;
+  tool: string;
+  class: string;
+  args: unknown;
+  argsSealed: string | null;
+  argsHash: string;
+  decision: string;
+  rules: string[];
+  reason: string;
+  status: ToolCallStatus;
+  result: unknown;
+  error: { code: string; message: string } | null;
+  approvalId: string | null;
+  idempotencyKey: string | null;
+  attempts: number;
+  requestedBy: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "cancelled";
+
+export interface ApprovalRecord {
+  id: string;
+  tenantId: string;
+  workspaceId: string;
+  runId: string;
+  callId: string;
+  argsHash: string;
+  status: ApprovalStatus;
+  requestedBy: string;
+  expiresAt: string;
+  createdAt: string;
+  decidedBy: string | null;
+  decidedByName: string | null;
+  decidedAt: string | null;
+  reason: string | null;
+  channel: string | null;
+}
+
+export interface NewAuditEvent {
+  type: string;
+  workspace?: string | null;
+  run?: string | null;
+  call?: string | null;
+  actor?: string | null;
+  data?: Record<string, unknown>;
+  ts?: string;
+}

@@ -1,0 +1,110 @@
+import { type ChainedAuditEvent, chainHash, genesisHash, newId } from "@tollgate/core";
+import type { Kysely } from "kysely";
+import { fromJson, toJson } from "../json.js";
+import type { NewAuditEvent } from "../records.js";
+import type { AuditEventsTable, Database } from "../schema.js";
+
+export const toAuditEvent = (r: AuditEventsTable): ChainedAuditEvent => ({
+  seq: Number(r.seq),
+  id: r.id,
+  ts: r.ts,
+  type: r.type,
+  workspace: r.workspace_id,
+  run: r.run_id,
+  call: r.call_id,
+  actor: r.actor,
+  data: fromJson(r.data, {}),
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+export interface AuditQuery {
+  workspaceId?: string;
+  runId?: string;
+  afterSeq?: number;
+  limit?: number;
+}
+
+export class AuditRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly tenantId: string,
+  ) {}
+
+  /**
+   * Appends events to the tenant's chain. Must run inside a transaction: the head row is locked
+   * first (a no-op UPDATE takes the row lock on PostgreSQL; SQLite serialises writers), so two
+   * writers can never link to the same predecessor.
+   */
+  async append(events: NewAuditEvent[], now: string): Promise<ChainedAuditEvent[]> {
+    if (events.length === 0) return [];
+    await this.db
+      .insertInto("audit_heads")
+      .values({ tenant_id: this.tenantId, seq: 0, hash: genesisHash })
+      .onConflict((oc) => oc.column("tenant_id").doNothing())
+      .execute();
+    await this.db.updateTable("audit_heads").set((eb) => ({ seq: eb.ref("seq") })).where("tenant_id", "=", this.tenantId).execute();
+    const head = await this.db.selectFrom("audit_heads").select(["seq", "hash"]).where("tenant_id", "=", this.tenantId).executeTakeFirstOrThrow();
+    let seq = Number(head.seq);
+    let prev = head.hash;
+    const out: ChainedAuditEvent[] = [];
+    for (const e of events) {
+      seq++;
+      const body = {
+        seq,
+        id: newId("evt"),
+        ts: e.ts ?? now,
+        type: e.type,
+        workspace: e.workspace ?? null,
+        run: e.run ?? null,
+        call: e.call ?? null,
+        actor: e.actor ?? null,
+        data: e.data ?? {},
+      };
+      const hash = chainHash(prev, body);
+      out.push({ ...body, prevHash: prev, hash });
+      prev = hash;
+    }
+    await this.db
+      .insertInto("audit_events")
+      .values(
+        out.map((e) => ({
+          tenant_id: this.tenantId,
+          seq: e.seq,
+          id: e.id,
+          ts: e.ts,
+          type: e.type,
+          workspace_id: e.workspace,
+          run_id: e.run,
+          call_id: e.call,
+          actor: e.actor,
+          data: toJson(e.data),
+          prev_hash: e.prevHash,
+          hash: e.hash,
+        })),
+      )
+      .execute();
+    await this.db.updateTable("audit_heads").set({ seq, hash: prev }).where("tenant_id", "=", this.tenantId).execute();
+    return out;
+  }
+
+  async list(q: AuditQuery): Promise<ChainedAuditEvent[]> {
+    let s = this.db.selectFrom("audit_events").selectAll().where("tenant_id", "=", this.tenantId);
+    if (q.workspaceId) s = s.where("workspace_id", "=", q.workspaceId);
+    if (q.runId) s = s.where("run_id", "=", q.runId);
+    if (q.afterSeq !== undefined) s = s.where("seq", ">", q.afterSeq);
+    const rows = await s.orderBy("seq").limit(q.limit ?? 100).execute();
+    return rows.map(toAuditEvent);
+  }
+
+  /** The whole chain in pages, for verification. */
+  async *iterate(pageSize = 1000): AsyncGenerator<ChainedAuditEvent> {
+    let after = 0;
+    for (;;) {
+      const page = await this.list({ afterSeq: after, limit: pageSize });
+      for (const e of page) yield e;
+      if (page.length < pageSize) return;
+      after = page[page.length - 1]!.seq;
+    }
+  }
+}

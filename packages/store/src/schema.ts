@@ -1,0 +1,159 @@
+/**
+ * The database schema as Kysely types. Times are ISO-8601 UTC strings (they sort and read the
+ * same on both dialects); JSON documents are stored as text; every row carries `tenant_id`.
+ */
+export interface TenantsTable {
+  id: string;
+  name: string | null;
+  wrapped_key: string;
+  created_at: string;
+}
+
+export interface WorkspacesTable {
+  id: string;
+  tenant_id: string;
+  name: string | null;
+  created_at: string;
+}
+
+export type Role = "operator" | "admin" | "approver" | "auditor" | "agent";
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  workspace_id: string | null;
+  name: string;
+  role: Role;
+  secret_hash: string;
+  created_at: string;
+  created_by: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface SecretsTable {
+  tenant_id: string;
+  workspace_id: string;
+  name: string;
+  ciphertext: string;
+  updated_at: string;
+}
+
+export interface WorkflowsTable {
+  tenant_id: string;
+  workspace_id: string;
+  name: string;
+  active_version: string;
+  updated_at: string;
+}
+
+export interface WorkflowVersionsTable {
+  tenant_id: string;
+  workspace_id: string;
+  name: string;
+  version: string;
+  source: string;
+  manifest: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface RunsTable {
+  id: string;
+  tenant_id: string;
+  workspace_id: string;
+  workflow: string;
+  workflow_version: string;
+  agent: string | null;
+  acting_as: string | null;
+  labels: string;
+  trace_id: string;
+  status: string;
+  stop_reason: string | null;
+  tool_calls: number;
+  model_calls: number;
+  cost_usd: number;
+  started_by: string;
+  started_at: string;
+  deadline_at: string | null;
+  ended_at: string | null;
+  output: string | null;
+}
+
+export interface ToolCallsTable {
+  id: string;
+  tenant_id: string;
+  workspace_id: string;
+  run_id: string;
+  tool: string;
+  class: string;
+  args: string;
+  args_sealed: string | null;
+  args_hash: string;
+  decision: string;
+  rules: string;
+  reason: string;
+  status: string;
+  result: string | null;
+  error: string | null;
+  approval_id: string | null;
+  idempotency_key: string | null;
+  attempts: number;
+  requested_by: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface ApprovalsTable {
+  id: string;
+  tenant_id: string;
+  workspace_id: string;
+  run_id: string;
+  call_id: string;
+  args_hash: string;
+  status: string;
+  requested_by: string;
+  expires_at: string;
+  created_at: string;
+  decided_by: string | null;
+  decided_by_name: string | null;
+  decided_at: string | null;
+  reason: string | null;
+  channel: string | null;
+}
+
+export interface AuditEventsTable {
+  tenant_id: string;
+  seq: number;
+  id: string;
+  ts: string;
+  type: string;
+  workspace_id: string | null;
+  run_id: string | null;
+  call_id: string | null;
+  actor: string | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadsTable {
+  tenant_id: string;
+  seq: number;
+  hash: string;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  workspaces: WorkspacesTable;
+  api_keys: ApiKeysTable;
+  secrets: SecretsTable;
+  workflows: WorkflowsTable;
+  workflow_versions: WorkflowVersionsTable;
+  runs: RunsTable;
+  tool_calls: ToolCallsTable;
+  approvals: ApprovalsTable;
+  audit_events: AuditEventsTable;
+  audit_heads: AuditHeadsTable;
+}

@@ -1,0 +1,99 @@
+import type { Kysely } from "kysely";
+import type { ApiKeyRecord, TenantRecord } from "./records.js";
+import { ApprovalsRepo } from "./repos/approvals.js";
+import { AuditRepo } from "./repos/audit.js";
+import { KeysRepo, toKeyRecord } from "./repos/keys.js";
+import { RunsRepo } from "./repos/runs.js";
+import { SecretsRepo } from "./repos/secrets.js";
+import { ToolCallsRepo, toToolCallRecord } from "./repos/tool-calls.js";
+import { WorkflowsRepo } from "./repos/workflows.js";
+import { WorkspacesRepo } from "./repos/workspaces.js";
+import type { Database } from "./schema.js";
+import type { ToolCallRecord } from "./records.js";
+
+/** Every repository a tenant's data is reached through. It cannot be made without a tenant. */
+export class TenantScope {
+  readonly workspaces: WorkspacesRepo;
+  readonly keys: KeysRepo;
+  readonly secrets: SecretsRepo;
+  readonly workflows: WorkflowsRepo;
+  readonly runs: RunsRepo;
+  readonly toolCalls: ToolCallsRepo;
+  readonly approvals: ApprovalsRepo;
+  readonly audit: AuditRepo;
+
+  constructor(
+    db: Kysely<Database>,
+    readonly tenantId: string,
+  ) {
+    if (typeof tenantId !== "string" || tenantId.length === 0) throw new Error("a tenant scope needs a tenant id");
+    this.workspaces = new WorkspacesRepo(db, tenantId);
+    this.keys = new KeysRepo(db, tenantId);
+    this.secrets = new SecretsRepo(db, tenantId);
+    this.workflows = new WorkflowsRepo(db, tenantId);
+    this.runs = new RunsRepo(db, tenantId);
+    this.toolCalls = new ToolCallsRepo(db, tenantId);
+    this.approvals = new ApprovalsRepo(db, tenantId);
+    this.audit = new AuditRepo(db, tenantId);
+  }
+}
+
+/**
+ * The store. Tenant data is reached only through `scope(tenant)` or `transaction(tenant, fn)`;
+ * the few lookups that must happen before a tenant is known (a key by id, a workspace by id,
+ * start-up recovery) are here, named for what they are for.
+ */
+export class Store {
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: "sqlite" | "postgres",
+  ) {}
+
+  scope(tenantId: string): TenantScope {
+    return new TenantScope(this.db, tenantId);
+  }
+
+  transaction<T>(tenantId: string, fn: (scope: TenantScope) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new TenantScope(trx, tenantId)));
+  }
+
+  async createTenant(t: TenantRecord): Promise<void> {
+    await this.db.insertInto("tenants").values({ id: t.id, name: t.name, wrapped_key: t.wrappedKey, created_at: t.createdAt }).execute();
+  }
+
+  async getTenant(id: string): Promise<TenantRecord | undefined> {
+    const r = await this.db.selectFrom("tenants").selectAll().where("id", "=", id).executeTakeFirst();
+    return r && { id: r.id, name: r.name, wrappedKey: r.wrapped_key, createdAt: r.created_at };
+  }
+
+  async countKeys(): Promise<number> {
+    const r = await this.db.selectFrom("api_keys").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** Authentication: the key id is public, the tenant comes from the row found. */
+  async findKeyForAuth(id: string): Promise<ApiKeyRecord | undefined> {
+    const r = await this.db.selectFrom("api_keys").selectAll().where("id", "=", id).executeTakeFirst();
+    return r && toKeyRecord(r);
+  }
+
+  async touchKey(id: string, now: string): Promise<void> {
+    await this.db.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", id).execute();
+  }
+
+  /** Which tenant a workspace id belongs to (ids are unique across tenants). */
+  async workspaceTenant(workspaceId: string): Promise<string | undefined> {
+    const r = await this.db.selectFrom("workspaces").select("tenant_id").where("id", "=", workspaceId).executeTakeFirst();
+    return r?.tenant_id;
+  }
+
+  /** Start-up recovery: calls that were executing when the process died, across tenants. */
+  async findCallsInStatus(status: string): Promise<ToolCallRecord[]> {
+    const rows = await this.db.selectFrom("tool_calls").selectAll().where("status", "=", status).execute();
+    return rows.map(toToolCallRecord);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
