@@ -21,6 +21,7 @@ export const errorCodes = {
   conflict: 409,
   run_not_running: 409,
   audit_unavailable: 503,
+  credentials_unavailable: 424,
   internal: 500,
 } as const;
 

@@ -1,0 +1,4 @@
+export * from "./seed.js";
+export * from "./systems.js";
+export * from "./workflow.js";
+export * from "./agent.js";

@@ -1,0 +1,48 @@
+import Table from "cli-table3";
+import pc from "picocolors";
+import type { Timeline, TimelineEntry } from "@tollgate/sdk";
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function table(head: string[], rows: (string | number | null | undefined)[][]): string {
+  const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
+  for (const r of rows) t.push(r.map((c) => (c === null || c === undefined ? "" : String(c))));
+  return t.toString();
+}
+
+const colourOf: Record<string, (s: string) => string> = {
+  allowed: pc.green,
+  blocked: pc.red,
+  "needs approval": pc.yellow,
+};
+
+function colourSummary(e: TimelineEntry): string {
+  let s = e.summary;
+  for (const [word, colour] of Object.entries(colourOf)) s = s.replace(word, colour(word));
+  if (e.type === "approval.decided") s = s.replace(/\b(approved|denied)\b/, (w) => (w === "approved" ? pc.green(w) : pc.red(w)));
+  if (e.type.endsWith("failed") || e.type.endsWith("stopped") || e.type.endsWith("outcome_unknown")) s = pc.red(s);
+  return s;
+}
+
+/** The run as a person reads it: one line per event, times relative to the start. */
+export function renderTimeline(t: Timeline): string {
+  const r = t.run;
+  const start = Date.parse(r.startedAt);
+  const lines = [
+    `${pc.bold(`Run ${r.id}`)}  ${r.workflow} @ ${r.workflowVersion.replace("sha256:", "").slice(0, 12)}  ${statusColour(r.status)}${r.stopReason ? ` (${r.stopReason})` : ""}`,
+    `agent ${r.agent ?? "-"}  acting as ${r.actingAs ?? "-"}  trace ${r.traceId}`,
+    `usage: ${r.usage.toolCalls} tool calls, ${r.usage.modelCalls} model calls, $${r.usage.costUsd.toFixed(4)}`,
+    "",
+  ];
+  for (const e of t.entries) {
+    const offset = `+${((Date.parse(e.at) - start) / 1000).toFixed(3)}s`.padStart(10);
+    lines.push(`${pc.dim(offset)}  ${colourSummary(e)}`);
+  }
+  return lines.join("\n");
+}
+
+function statusColour(s: string): string {
+  return s === "succeeded" ? pc.green(s) : s === "running" ? pc.cyan(s) : pc.red(s);
+}

@@ -1,0 +1,167 @@
+/**
+ * The workflow manifest (DESIGN §2) as one zod schema. Objects are strict so a misspelt field is
+ * an error, not a silently ignored line. Semantic checks that span fields live in checks.ts.
+ */
+import { z } from "zod";
+import { checkManifest } from "./checks.js";
+import { actionClasses, effects } from "../policy/types.js";
+import { matchPattern } from "../policy/match.js";
+import { parseWhen } from "../policy/cel.js";
+import { duration, httpUrl, identName, oneOf, rate, ruleName, text, workflowName } from "./fields.js";
+
+const classEnum = oneOf(actionClasses as readonly ["READ", "WRITE", "DELETE", "EXTERNAL_SEND"]);
+const effectEnum = oneOf(effects as readonly ["block", "approve", "allow"]);
+
+const httpAuth = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("bearer"), secretRef: text.meta({ description: "name of a workspace secret" }) }),
+  z.strictObject({ type: z.literal("oauth2"), connection: text.meta({ description: "name of an OAuth connection" }) }),
+  z.strictObject({ type: z.literal("none") }),
+]);
+
+const httpConnector = z.strictObject({
+  type: z.literal("http"),
+  baseUrl: httpUrl,
+  timeout: duration.default("10s").meta({ description: "bound on one attempt of a call" }),
+  auth: httpAuth.optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  idempotency: z.boolean().optional().meta({ description: "the system honours an Idempotency-Key header" }),
+});
+
+const mcpConnector = z
+  .strictObject({
+    type: z.literal("mcp"),
+    command: text.optional().meta({ description: "stdio server: the command to start" }),
+    args: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    url: httpUrl.optional().meta({ description: "Streamable HTTP server address" }),
+    timeout: duration.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.command === undefined) === (c.url === undefined)) {
+      ctx.addIssue({ code: "custom", message: "give exactly one of command (stdio) or url (Streamable HTTP)" });
+    } else if (c.url !== undefined && (c.args !== undefined || c.env !== undefined)) {
+      ctx.addIssue({ code: "custom", message: "args and env only apply to a stdio server (command)" });
+    }
+  });
+
+export const connectorSchema = z.discriminatedUnion("type", [httpConnector, mcpConnector]);
+
+const actionHttp = z.strictObject({
+  method: oneOf(["GET", "POST", "PUT", "PATCH", "DELETE"]),
+  path: z.string().regex(/^\/[^\s{}]*(?:\{[A-Za-z_][A-Za-z0-9_]*\}[^\s{}]*)*$/, {
+    error: 'must start with "/" and write parameters as {name}',
+  }),
+  query: z.array(text).optional().meta({ description: "argument names sent as query parameters" }),
+  body: oneOf(["json", "none"]).optional().meta({ description: "remaining arguments as a JSON body, or none" }),
+});
+
+const attempts = z.int().min(1).max(10);
+
+const actionSchema = z.strictObject({
+  class: classEnum,
+  description: z.string().optional(),
+  http: actionHttp.optional(),
+  input: z.record(z.string(), z.unknown()).optional().meta({ description: "JSON Schema of the arguments" }),
+  retry: z
+    .strictObject({
+      maxAttempts: attempts.optional(),
+      initialDelay: duration.optional(),
+      maxDelay: duration.optional(),
+    })
+    .optional(),
+  timeout: duration.optional(),
+});
+
+const systemSchema = z.strictObject({
+  connector: connectorSchema,
+  scopes: z.array(text).optional(),
+  actions: z.record(identName, actionSchema),
+});
+
+const ruleSchema = z.strictObject({
+  name: ruleName,
+  match: z.string().regex(matchPattern, { error: 'must be "system.action", "system.*" or a glob like "*.delete_*"' }),
+  when: z
+    .string()
+    .superRefine((source, ctx) => {
+      const parsed = parseWhen(source);
+      if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
+    })
+    .optional()
+    .meta({ description: "CEL condition over args, tool, run, usage, now" }),
+  effect: effectEnum,
+  reason: z.string().optional(),
+});
+
+const policySchema = z.strictObject({
+  defaults: z
+    .strictObject({
+      READ: effectEnum.optional(),
+      WRITE: effectEnum.optional(),
+      DELETE: effectEnum.optional(),
+      EXTERNAL_SEND: effectEnum.optional(),
+    })
+    .optional(),
+  rules: z.array(ruleSchema).optional(),
+});
+
+const approvalsSchema = z.strictObject({
+  timeout: duration.default("4h"),
+  onTimeout: oneOf(["deny", "escalate"]).default("deny"),
+  approvers: z.array(text).min(1).default(["role:approver"]),
+  required: z.int().min(1).max(5).optional().meta({ description: "distinct approvals needed (default 1)" }),
+});
+
+const budgetsSchema = z.strictObject({
+  toolCalls: z.int().min(1).optional(),
+  modelCalls: z.int().min(1).optional(),
+  costUsd: z.number().positive().optional(),
+  wallClock: duration.optional(),
+  maxRepeats: z.int().min(1).optional().meta({ description: "same action with the same arguments, at most" }),
+});
+
+const retrySchema = z.strictObject({
+  maxAttempts: attempts.default(3),
+  initialDelay: duration.default("200ms"),
+  maxDelay: duration.default("5s"),
+});
+
+const dataSchema = z.strictObject({
+  redact: z.array(text).optional().meta({ description: "detectors to apply, e.g. secrets, pii.email" }),
+  fields: z.record(text, oneOf(["mask", "hash", "drop"])).optional(),
+  modelProviders: z.array(z.strictObject({ provider: text, purpose: text, sends: z.array(text) })).optional(),
+  retention: z
+    .strictObject({ runs: duration.optional(), payloads: duration.optional(), audit: duration.optional() })
+    .optional(),
+});
+
+const manifestObject = z
+  .strictObject({
+    apiVersion: z.literal("tollgate/v1", { error: 'must be "tollgate/v1"' }),
+    kind: z.literal("Workflow", { error: 'must be "Workflow"' }),
+    name: workflowName,
+    description: text,
+    owner: text,
+    start: text.meta({ description: "when a run of this workflow begins" }),
+    end: text.meta({ description: "when a run of this workflow is done" }),
+    actingAs: oneOf(["service", "user", "both"]).default("service"),
+    systems: z.record(identName, systemSchema),
+    policy: policySchema.prefault({}),
+    approvals: approvalsSchema.prefault({}),
+    budgets: budgetsSchema.prefault({}),
+    retry: retrySchema.prefault({}),
+    rateLimits: z.record(z.string(), rate).prefault({}),
+    data: dataSchema.prefault({}),
+    labels: z.record(z.string(), z.string()).optional(),
+  })
+  .meta({ title: "Tollgate workflow manifest" });
+
+/** The output type: defaults applied. */
+export type Manifest = z.infer<typeof manifestObject>;
+
+export const manifestSchema = manifestObject.superRefine(checkManifest);
+
+export type ManifestInput = z.input<typeof manifestSchema>;
+export type ConnectorManifest = z.infer<typeof connectorSchema>;
+export type ActionManifest = z.infer<typeof actionSchema>;
+export type RuleManifest = z.infer<typeof ruleSchema>;

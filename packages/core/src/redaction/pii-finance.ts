@@ -1,0 +1,187 @@
+import { ibanValid, luhnValid } from "./checks.js";
+import { type Detector, eachMatch, F_DASH, type Features, type Span } from "./detector.js";
+
+/*
+ * Payment cards: 13-19 digits, optionally grouped by spaces or dashes (one kind per number),
+ * that pass Luhn AND carry a known network prefix with a length that network issues. Order
+ * numbers that fail Luhn (4111111111111112) stay. A run of groups is searched for its longest
+ * valid slice, so "4111 1111 1111 1111 12 items" still loses the card.
+ */
+const digitRun = /(?<![\w.,-])\d+(?:[ -]\d+)*/g;
+
+function network(d: string): boolean {
+  const n = d.length;
+  const p2 = Number(d.slice(0, 2));
+  const p3 = Number(d.slice(0, 3));
+  const p4 = Number(d.slice(0, 4));
+  if (d[0] === "4") return n === 13 || n === 16 || n === 19; // Visa
+  if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return n === 16; // Mastercard
+  if (p2 === 34 || p2 === 37) return n === 15; // American Express
+  if (p4 === 6011 || p2 === 65 || (p3 >= 644 && p3 <= 649)) return n >= 16 && n <= 19; // Discover
+  if (p2 === 35) return n >= 16 && n <= 19; // JCB
+  return false;
+}
+
+export function isCardNumber(digits: string): boolean {
+  return digits.length >= 13 && digits.length <= 19 && network(digits) && luhnValid(digits);
+}
+
+export const card: Detector = {
+  kind: "pii.card",
+  priority: 55,
+  gate: (_s: string, f: Features) => f.digits >= 13,
+  find(s: string, out: Span[]) {
+    eachMatch(digitRun, s, (m) => {
+      const end = m.index + m[0].length;
+      if (/[A-Za-z_]/.test(s[end] ?? "") || /^[.,]\d/.test(s.slice(end, end + 2))) return;
+      const parts = m[0].split(/([ -])/); // [group, sep, group, sep, ...]
+      const starts: number[] = [];
+      let at = m.index;
+      for (let k = 0; k < parts.length; k++) {
+        if (k % 2 === 0) starts.push(at);
+        at += parts[k]!.length;
+      }
+      const groups = parts.filter((_p, k) => k % 2 === 0);
+      const seps = parts.filter((_p, k) => k % 2 === 1);
+      for (let i = 0; i < groups.length; i++) {
+        let digits = "";
+        let best = -1;
+        for (let j = i; j < groups.length; j++) {
+          if (j > i && (seps[j - 1] !== seps[i] || groups[j]!.length < 3 || groups[i]!.length < 3)) break;
+          digits += groups[j];
+          if (digits.length > 19) break;
+          if (isCardNumber(digits)) best = j;
+        }
+        if (best >= 0) {
+          out.push({ start: starts[i]!, end: starts[best]! + groups[best]!.length, kind: "pii.card" });
+          i = best;
+        }
+      }
+    });
+  },
+};
+
+/** IBAN length by country (ISO 13616 registry). The fixed length is what lets a grouped IBAN end. */
+const ibanLength: Record<string, number> = {
+  AD: 24,
+  AE: 23,
+  AL: 28,
+  AT: 20,
+  AZ: 28,
+  BA: 20,
+  BE: 16,
+  BG: 22,
+  BH: 22,
+  BR: 29,
+  BY: 28,
+  CH: 21,
+  CR: 22,
+  CY: 28,
+  CZ: 24,
+  DE: 22,
+  DK: 18,
+  DO: 28,
+  EE: 20,
+  EG: 29,
+  ES: 24,
+  FI: 18,
+  FO: 18,
+  FR: 27,
+  GB: 22,
+  GE: 22,
+  GI: 23,
+  GL: 18,
+  GR: 27,
+  GT: 28,
+  HR: 21,
+  HU: 28,
+  IE: 22,
+  IL: 23,
+  IQ: 23,
+  IS: 26,
+  IT: 27,
+  JO: 30,
+  KW: 30,
+  KZ: 20,
+  LB: 28,
+  LC: 32,
+  LI: 21,
+  LT: 20,
+  LU: 20,
+  LV: 21,
+  LY: 25,
+  MC: 27,
+  MD: 24,
+  ME: 22,
+  MK: 19,
+  MR: 27,
+  MT: 31,
+  MU: 30,
+  NL: 18,
+  NO: 15,
+  PK: 24,
+  PL: 28,
+  PS: 29,
+  PT: 25,
+  QA: 29,
+  RO: 24,
+  RS: 22,
+  SA: 24,
+  SC: 31,
+  SD: 18,
+  SE: 24,
+  SI: 19,
+  SK: 24,
+  SM: 27,
+  ST: 25,
+  SV: 28,
+  TL: 23,
+  TN: 24,
+  TR: 26,
+  UA: 29,
+  VA: 22,
+  VG: 24,
+  XK: 20,
+};
+
+// Upper case only (how IBANs are printed); groups of four separated by single spaces are allowed.
+const ibanStart = /(?<![A-Za-z0-9])([A-Z]{2})\d{2}(?= ?[A-Z0-9])/g;
+
+export const iban: Detector = {
+  kind: "pii.iban",
+  priority: 55,
+  gate: (_s: string, f: Features) => f.upper >= 2 && f.digits >= 6,
+  find(s: string, out: Span[]) {
+    eachMatch(ibanStart, s, (m) => {
+      const len = ibanLength[m[1]!];
+      if (len === undefined) return;
+      let chars = "";
+      let i = m.index;
+      while (i < s.length && chars.length < len) {
+        const c = s[i]!;
+        if (/[A-Z0-9]/.test(c)) chars += c;
+        else if (c !== " " || !/[A-Z0-9]/.test(s[i + 1] ?? "") || chars.length % 4 !== 0) break;
+        i++;
+      }
+      if (chars.length !== len || /[A-Za-z0-9]/.test(s[i] ?? "") || !ibanValid(chars)) return;
+      out.push({ start: m.index, end: i, kind: "pii.iban" });
+    });
+  },
+};
+
+// US SSN, dashed form only: nine bare digits are far more often something else. Never-issued
+// ranges are excluded (area 000, 666, 900-999; group 00; serial 0000).
+const ssnPattern = /(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])/g;
+
+export const ssn: Detector = {
+  kind: "pii.ssn",
+  priority: 55,
+  gate: (_s: string, f: Features) => f.digits >= 9 && (f.flags & F_DASH) !== 0,
+  find(s: string, out: Span[]) {
+    eachMatch(ssnPattern, s, (m) => {
+      const area = m[1]!;
+      if (area === "000" || area === "666" || area[0] === "9" || m[2] === "00" || m[3] === "0000") return;
+      out.push({ start: m.index, end: m.index + m[0].length, kind: "pii.ssn" });
+    });
+  },
+};

@@ -1,0 +1,113 @@
+import { hasDigitAndLetter, isPlaceholderValue } from "./checks.js";
+import { type Detector, eachMatch, type Features, lowered, type Span } from "./detector.js";
+
+// PEM blocks go whole, header to footer. A block cut off without its footer (a truncated log
+// line) still goes, to the end of the input: the base64 body is the key.
+const pemBlock = /-----BEGIN ([A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?)-----(?:[\s\S]*?-----END \1-----|[\s\S]*$)/g;
+
+export const privateKey: Detector = {
+  kind: "secrets.private_key",
+  priority: 10,
+  gate: (s: string) => s.includes("-----BEGIN"),
+  find(s: string, out: Span[]) {
+    eachMatch(pemBlock, s, (m) => {
+      out.push({ start: m.index, end: m.index + m[0].length, kind: "secrets.private_key" });
+    });
+  },
+};
+
+// header.payload.signature, base64url, header a JSON object ("{"" encodes to "eyJ"). Up to five
+// segments so a JWE goes whole; an empty signature (alg "none") is still a token.
+const jwt = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]*){1,3}(?![A-Za-z0-9_-])/g;
+
+export const jwtToken: Detector = {
+  kind: "secrets.jwt",
+  priority: 15,
+  gate: (s: string) => s.includes("eyJ"),
+  find(s: string, out: Span[]) {
+    eachMatch(jwt, s, (m) => {
+      out.push({ start: m.index, end: m.index + m[0].length, kind: "secrets.jwt" });
+    });
+  },
+};
+
+// "Authorization: <scheme> <credential>" (also as a JSON member or key=value). The scheme word is
+// kept for readability; the credential goes. Unquoted single-token schemes stop at whitespace;
+// others (Digest, AWS4-HMAC-SHA256, ...) carry parameter lists, so they run to the end of the line.
+const authHeader = /(?<![A-Za-z0-9])(?:proxy-)?authorization\\?["']?\s*[:=]\s*(\\?["'])?/gi;
+// A bare "Bearer <token>". Prose ("Bearer authentication") has no digits, so it stays.
+const bearer = /(?<![A-Za-z0-9])bearer\s+([A-Za-z0-9._~+/-]{8,}=*)(?![A-Za-z0-9._~+/=-])/gi;
+// A bare "Basic <base64>" only when it decodes to "user:password".
+const basic = /(?<![A-Za-z0-9])basic\s+([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])/gi;
+
+const singleTokenSchemes = new Set(["basic", "bearer", "token", "apikey", "key"]);
+
+function authValue(s: string, from: number, quote: string | undefined, out: Span[]): void {
+  let i = from;
+  const scheme = /^([A-Za-z][A-Za-z0-9_-]*)[ \t]+(?=\S)/.exec(s.slice(i, i + 64));
+  if (scheme) i += scheme[0].length;
+  let end = i;
+  if (quote) {
+    const q = quote[quote.length - 1]!;
+    while (end < s.length && s[end] !== q && !(s[end] === "\\" && s[end + 1] === q) && s[end] !== "\n") end++;
+  } else if (scheme && !singleTokenSchemes.has(scheme[1]!.toLowerCase())) {
+    while (end < s.length && s[end] !== "\n" && s[end] !== "\r") end++;
+  } else {
+    while (end < s.length && !/[\s"',;\\]/.test(s[end]!)) end++;
+  }
+  while (end > i && /[\s]/.test(s[end - 1]!)) end--;
+  const v = s.slice(i, end);
+  if (v.length < 4 || isPlaceholderValue(v)) return;
+  out.push({ start: i, end, kind: "secrets.bearer" });
+}
+
+function isBasicCredential(b64: string): boolean {
+  const text = Buffer.from(b64, "base64").toString("latin1");
+  return /^[\x20-\x7e]+:[\x20-\x7e]*$/.test(text);
+}
+
+export const bearerToken: Detector = {
+  kind: "secrets.bearer",
+  priority: 30,
+  gate: (s: string, f: Features) => {
+    const lc = lowered(s, f);
+    return lc.includes("bearer") || lc.includes("basic") || lc.includes("authorization");
+  },
+  find(s: string, out: Span[]) {
+    eachMatch(authHeader, s, (m) => {
+      authValue(s, m.index + m[0].length, m[1], out);
+    });
+    eachMatch(bearer, s, (m) => {
+      const v = m[1]!;
+      const mixed = /[a-z]/.test(v) && /[A-Z]/.test(v);
+      if (!(hasDigitAndLetter(v) || (v.length >= 20 && mixed)) || isPlaceholderValue(v)) return;
+      const end = m.index + m[0].length;
+      out.push({ start: end - v.length, end, kind: "secrets.bearer" });
+    });
+    eachMatch(basic, s, (m) => {
+      const v = m[1]!;
+      if (!isBasicCredential(v)) return;
+      const end = m.index + m[0].length;
+      out.push({ start: end - v.length, end, kind: "secrets.bearer" });
+    });
+  },
+};
+
+// scheme://user:password@host. Only the password goes: user and host are what an operator needs
+// to debug a connection, and neither grants access. No "/" in the password, so a port followed
+// by a path containing "@" ("https://host:443/@alice") is not mistaken for userinfo.
+const connString = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,30}:\/\/[^\s:/@'"<>]*:([^\s@/'"<>]+)@(?=[A-Za-z0-9[])/g;
+
+export const connectionString: Detector = {
+  kind: "secrets.connection_string",
+  priority: 25,
+  gate: (s: string) => s.includes("://") && s.includes("@"),
+  find(s: string, out: Span[]) {
+    eachMatch(connString, s, (m) => {
+      const pass = m[1]!;
+      if (isPlaceholderValue(pass)) return;
+      const end = m.index + m[0].length - 1;
+      out.push({ start: end - pass.length, end, kind: "secrets.connection_string" });
+    });
+  },
+};

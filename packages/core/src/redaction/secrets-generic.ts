@@ -1,0 +1,89 @@
+import { charClasses, entropy, isPlaceholderValue } from "./checks.js";
+import { type Detector, eachMatch, F_EQ, type Features, lowered, type Span } from "./detector.js";
+
+/*
+ * "name = value" / "name: value" / "name": "value" where the name ENDS in a secret-like word
+ * (DB_PASSWORD, clientSecret, x-api-key, access_token). Ending, not containing: "token_type" and
+ * "password_policy" name something else. "tokens" (plural) is left out on purpose: it is how
+ * model usage counts are named. "pwd" is left out: PWD is the working directory.
+ */
+const named =
+  /(password|passwd|passphrase|secrets?|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|auth[_-]?key|credentials?)(?![A-Za-z0-9_])\\?["']?[ \t]*[:=][ \t]*/gi;
+const keywordHint = /pass|secret|token|key|credential/;
+
+// Strong names say "this is a secret" by themselves; a lower entropy bar applies to their values.
+const strong = /^(?:pass|secret|private|credential)/i;
+
+/** Reads the value after "name:" — quoted (escaped quotes too, for JSON inside strings) or bare. */
+function readValue(s: string, i: number): [number, number] | undefined {
+  let q = "";
+  if (s[i] === "\\" && (s[i + 1] === '"' || s[i + 1] === "'")) q = `\\${s[i + 1]}`;
+  else if (s[i] === '"' || s[i] === "'") q = s[i]!;
+  if (q) {
+    const start = i + q.length;
+    let end = start;
+    const limit = Math.min(s.length, start + 2048);
+    while (end < limit && s[end] !== "\n" && !s.startsWith(q, end)) {
+      if (q.length === 1 && s[end] === "\\") end++; // an escaped char inside a quoted value
+      end++;
+    }
+    return end < limit && s.startsWith(q, end) ? [start, end] : undefined;
+  }
+  let end = i;
+  while (end < s.length && !/[\s,;&"'<>(){}[\]\\]/.test(s[end]!)) end++;
+  return [i, end];
+}
+
+/** "Decent entropy": several character classes, or a spread of distinct characters. */
+export function looksSecret(v: string, strongName: boolean): boolean {
+  if (v.length < 8 || isPlaceholderValue(v)) return false;
+  if (charClasses(v) >= 2) return entropy(v) >= 2;
+  return entropy(v) >= (strongName ? 2.5 : 3);
+}
+
+export const generic: Detector = {
+  kind: "secrets.generic",
+  priority: 50,
+  gate: (s: string, f: Features) => (f.colons > 0 || (f.flags & F_EQ) !== 0) && keywordHint.test(lowered(s, f)),
+  find(s: string, out: Span[]) {
+    eachMatch(named, s, (m) => {
+      const range = readValue(s, m.index + m[0].length);
+      if (!range) return;
+      const v = s.slice(range[0], range[1]);
+      if (!looksSecret(v, strong.test(m[1]!))) return;
+      out.push({ start: range[0], end: range[1], kind: "secrets.generic" });
+    });
+  },
+};
+
+const exactNames = new Set([
+  "password",
+  "passwd",
+  "passphrase",
+  "secret",
+  "token",
+  "apikey",
+  "authorization",
+  "proxyauthorization",
+  "accesstoken",
+  "refreshtoken",
+  "idtoken",
+  "sessiontoken",
+  "clientsecret",
+  "privatekey",
+  "secretkey",
+  "cookie",
+  "setcookie",
+  "credentials",
+]);
+const nameSuffix = /(?:password|passwd|passphrase|secret|token|apikey|secretkey|privatekey|secretaccesskey)$/;
+
+/**
+ * Whether an object key names a secret (value() replaces such a key's value whole, whatever it
+ * looks like). Case and separators are ignored: "Api-Key", "api_key" and "apiKey" are one name.
+ */
+export function isSecretKeyName(key: string): boolean {
+  if (key.length < 3 || key.length > 64) return false;
+  const k = key.toLowerCase().replace(/[-_.\s]/g, "");
+  return exactNames.has(k) || nameSuffix.test(k);
+}

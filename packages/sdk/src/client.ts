@@ -1,0 +1,188 @@
+import type {
+  Approval,
+  ApprovalDecision,
+  AuditEvent,
+  Problem,
+  Run,
+  SimulateResult,
+  Timeline,
+  ToolCall,
+  VerifyResult,
+} from "./types.js";
+
+/** An error answer of the API, with its problem document. */
+export class TollgateApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly problem: Problem;
+
+  constructor(problem: Problem) {
+    super(`${problem.code}: ${problem.detail}`);
+    this.name = "TollgateApiError";
+    this.status = problem.status;
+    this.code = problem.code;
+    this.problem = problem;
+  }
+}
+
+export interface ClientOptions {
+  /** e.g. http://127.0.0.1:8787 */
+  url: string;
+  key: string;
+  fetch?: typeof fetch;
+}
+
+export interface ToolCallOptions {
+  idempotencyKey?: string;
+  /** seconds to wait for an approval inside this request */
+  wait?: number;
+}
+
+const enc = encodeURIComponent;
+
+/** The typed client of the Tollgate HTTP API. It imports nothing of the server. */
+export class TollgateClient {
+  private readonly base: string;
+  private readonly doFetch: typeof fetch;
+
+  constructor(private readonly opts: ClientOptions) {
+    this.base = opts.url.replace(/\/$/, "");
+    this.doFetch = opts.fetch ?? fetch;
+  }
+
+  withKey(key: string): TollgateClient {
+    return new TollgateClient({ ...this.opts, key });
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+    const isText = typeof body === "string";
+    const res = await this.doFetch(`${this.base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.opts.key}`,
+        ...(body === undefined ? {} : { "content-type": isText ? "application/yaml" : "application/json" }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: isText ? body : JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    const type = res.headers.get("content-type") ?? "";
+    const parsed = type.includes("json") && text.length > 0 ? JSON.parse(text) : text;
+    if (!res.ok) {
+      const problem: Problem =
+        parsed && typeof parsed === "object" && "code" in parsed
+          ? (parsed as Problem)
+          : { type: "about:blank", title: res.statusText, status: res.status, code: "http_error", detail: String(text).slice(0, 500) };
+      throw new TollgateApiError(problem);
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await this.request<T>(method, path, body)).body;
+  }
+
+  // tenants, workspaces, keys, secrets
+  createTenant(id: string, name?: string) {
+    return this.json<{ id: string; name: string | null }>("POST", "/v1/tenants", { id, ...(name ? { name } : {}) });
+  }
+  createWorkspace(tenant: string, id: string, name?: string) {
+    return this.json<{ id: string; tenant: string }>("POST", `/v1/tenants/${enc(tenant)}/workspaces`, { id, ...(name ? { name } : {}) });
+  }
+  createKey(workspace: string, name: string, role: "admin" | "approver" | "auditor" | "agent") {
+    return this.json<{ id: string; key: string; role: string; name: string }>("POST", `/v1/workspaces/${enc(workspace)}/keys`, { name, role });
+  }
+  listKeys(workspace: string) {
+    return this.json<{ items: { id: string; name: string; role: string; createdAt: string; revokedAt: string | null; lastUsedAt: string | null }[] }>(
+      "GET",
+      `/v1/workspaces/${enc(workspace)}/keys`,
+    );
+  }
+  async revokeKey(workspace: string, id: string): Promise<void> {
+    await this.request("DELETE", `/v1/workspaces/${enc(workspace)}/keys/${enc(id)}`);
+  }
+  async putSecret(workspace: string, name: string, value: string): Promise<void> {
+    await this.request("PUT", `/v1/workspaces/${enc(workspace)}/secrets/${enc(name)}`, { value });
+  }
+
+  // workflows
+  putWorkflow(workspace: string, name: string, manifest: string | object) {
+    return this.json<{ name: string; version: string }>("PUT", `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}`, manifest);
+  }
+  getWorkflow(workspace: string, name: string) {
+    return this.json<{ name: string; version: string; manifest: Record<string, unknown> }>("GET", `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}`);
+  }
+  simulate(workspace: string, req: { workflow: string; tool: string; args?: Record<string, unknown>; run?: Record<string, unknown> }) {
+    return this.json<SimulateResult>("POST", `/v1/workspaces/${enc(workspace)}/simulate`, req);
+  }
+
+  // runs and calls
+  startRun(req: { workspace: string; workflow: string; agent?: string; actingAs?: string; labels?: Record<string, string>; traceId?: string }) {
+    return this.json<Run>("POST", "/v1/runs", req);
+  }
+  getRun(id: string) {
+    return this.json<Run>("GET", `/v1/runs/${enc(id)}`);
+  }
+  listRuns(workspace: string, filter: { workflow?: string; status?: string; limit?: number } = {}) {
+    const q = new URLSearchParams({ workspace, ...Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, String(v)])) });
+    return this.json<{ items: Run[] }>("GET", `/v1/runs?${q}`);
+  }
+  timeline(id: string) {
+    return this.json<Timeline>("GET", `/v1/runs/${enc(id)}/timeline`);
+  }
+  finishRun(id: string, status: "succeeded" | "failed" | "cancelled", output?: unknown) {
+    return this.json<Run>("POST", `/v1/runs/${enc(id)}/finish`, { status, ...(output !== undefined ? { output } : {}) });
+  }
+  /** A governed tool call. Blocked, over budget and failed calls throw TollgateApiError with their code. */
+  callTool(runId: string, tool: string, args: Record<string, unknown> = {}, opts: ToolCallOptions = {}) {
+    return this.json<ToolCall>("POST", `/v1/runs/${enc(runId)}/tool-calls`, { tool, args, ...opts });
+  }
+  getToolCall(id: string, waitSeconds = 0) {
+    return this.json<ToolCall>("GET", `/v1/tool-calls/${enc(id)}${waitSeconds > 0 ? `?wait=${waitSeconds}` : ""}`);
+  }
+  /** Long-polls until the call is no longer waiting for approval or running, or the deadline passes. */
+  async waitForToolCall(id: string, timeoutSeconds = 60): Promise<ToolCall> {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    for (;;) {
+      const left = Math.ceil((deadline - Date.now()) / 1000);
+      const call = await this.getToolCall(id, Math.max(0, Math.min(left, 30)));
+      if (!["pending_approval", "approved", "executing"].includes(call.status) || left <= 0) return call;
+    }
+  }
+
+  // approvals
+  listApprovals(workspace: string, status: Approval["status"] | undefined = "pending") {
+    return this.json<{ items: Approval[] }>("GET", `/v1/approvals?workspace=${enc(workspace)}${status ? `&status=${status}` : ""}`);
+  }
+  decide(approvalId: string, decision: "approve" | "deny", reason?: string, channel?: "api" | "cli" | "ui" | "chat") {
+    return this.json<ApprovalDecision>("POST", `/v1/approvals/${enc(approvalId)}/decision`, {
+      decision,
+      ...(reason ? { reason } : {}),
+      ...(channel ? { channel } : {}),
+    });
+  }
+
+  // audit
+  auditEvents(workspace: string, after?: string, limit = 100) {
+    return this.json<{ items: AuditEvent[]; next: string | null }>(
+      "GET",
+      `/v1/audit/events?workspace=${enc(workspace)}&limit=${limit}${after ? `&after=${enc(after)}` : ""}`,
+    );
+  }
+  /** Every audit event of the workspace, page by page. */
+  async *allAuditEvents(workspace: string, pageSize = 1000): AsyncGenerator<AuditEvent> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.auditEvents(workspace, after, pageSize);
+      yield* page.items;
+      if (!page.next) return;
+      after = page.next;
+    }
+  }
+  verifyAudit(workspace: string) {
+    return this.json<VerifyResult>("GET", `/v1/audit/verify?workspace=${enc(workspace)}`);
+  }
+  health() {
+    return this.json<{ status: string }>("GET", "/healthz");
+  }
+}

@@ -1,0 +1,69 @@
+import { createHmac } from "node:crypto";
+import type { Store } from "@tollgate/store";
+import type { FastifyInstance } from "fastify";
+import { ApprovalService } from "./approvals/service.js";
+import { AuditService } from "./audit/service.js";
+import { Executor } from "./calls/execute.js";
+import { recoverInterruptedCalls } from "./calls/recovery.js";
+import { CallService } from "./calls/service.js";
+import { type Clock, systemClock } from "./clock.js";
+import { HttpConnector } from "./connectors/http.js";
+import { RedactionService } from "./data/redaction.js";
+import { CallEvents } from "./events.js";
+import { buildHttpServer } from "./http/server.js";
+import { KeyService } from "./identity/keys.js";
+import { TenantService } from "./identity/tenants.js";
+import { Vault } from "./identity/vault.js";
+import { RunService } from "./runs/service.js";
+import type { Services } from "./services.js";
+import { WorkflowService } from "./workflows/service.js";
+
+export interface TollgateOptions {
+  store: Store;
+  masterKey: Buffer;
+  clock?: Clock;
+  logger?: boolean | object;
+  bodyLimit?: number;
+}
+
+export interface Tollgate {
+  services: Services;
+  http: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** The composition root: builds every service once and hands them to the adapters. */
+export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
+  const clock = opts.clock ?? systemClock;
+  const store = opts.store;
+  const vault = new Vault(store, opts.masterKey);
+  const http = new HttpConnector();
+  const events = new CallEvents();
+  const workflows = new WorkflowService(store, clock);
+  const redaction = new RedactionService(vault, async (tenantId) => createHmac("sha256", await vault.tenantKey(tenantId)).update("redaction").digest());
+  const calls = new CallService(store, workflows, redaction, vault, new Executor(vault, { http }), events, clock);
+  const services: Services = {
+    store,
+    clock,
+    vault,
+    keys: new KeyService(store, clock),
+    tenants: new TenantService(store, vault, clock),
+    workflows,
+    redaction,
+    calls,
+    approvals: undefined as unknown as ApprovalService,
+    runs: new RunService(store, workflows, calls, clock),
+    audit: new AuditService(store),
+  };
+  const app = buildHttpServer(services, { logger: opts.logger ?? false, ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}) });
+  services.approvals = new ApprovalService(store, workflows, calls, vault, clock, (e) => app.log.error({ err: e }, "running an approved call failed"));
+  await recoverInterruptedCalls(services, app.log);
+  return {
+    services,
+    http: app,
+    async close() {
+      await app.close();
+      await http.close();
+    },
+  };
+}

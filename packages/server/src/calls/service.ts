@@ -1,0 +1,381 @@
+import { randomBytes } from "node:crypto";
+import {
+  type CompiledAction,
+  type CompiledWorkflow,
+  type Decision,
+  decide,
+  hashJson,
+  newId,
+  resolveAction,
+  TollgateError,
+} from "@tollgate/core";
+import type { RunRecord, Store, TenantScope, ToolCallRecord } from "@tollgate/store";
+import { type Clock, iso } from "../clock.js";
+import type { RedactionService } from "../data/redaction.js";
+import type { CallEvents } from "../events.js";
+import { ownWorkspace, requireRole, can } from "../identity/access.js";
+import type { Principal } from "../identity/principal.js";
+import type { Vault } from "../identity/vault.js";
+import type { WorkflowService } from "../workflows/service.js";
+import type { Executor } from "./execute.js";
+import { terminalCallStatuses, type ToolCallView, toolCallView } from "./view.js";
+
+export interface ToolCallRequest {
+  tool: string;
+  args: Record<string, unknown>;
+  idempotencyKey?: string;
+  /** seconds to wait for an approval before answering 202 */
+  wait?: number;
+}
+
+export interface ToolCallAnswer {
+  httpStatus: 200 | 202;
+  body: ToolCallView | (ToolCallView & { replayed: true });
+}
+
+const maxWaitSeconds = 60;
+
+/**
+ * The governed tool call (DESIGN §3). `call` reads top to bottom in the order of the stages;
+ * each stage is a small function. The intent (call row, budget reservation, decision event) is
+ * one transaction written before anything runs: if it cannot be written, nothing runs.
+ */
+export class CallService {
+  constructor(
+    private readonly store: Store,
+    private readonly workflows: WorkflowService,
+    private readonly redaction: RedactionService,
+    private readonly vault: Vault,
+    private readonly executor: Executor,
+    private readonly events: CallEvents,
+    private readonly clock: Clock,
+  ) {}
+
+  async call(p: Principal, runId: string, req: ToolCallRequest, signal?: AbortSignal): Promise<ToolCallAnswer> {
+    requireRole(p, can.act);
+    const scope = this.store.scope(p.tenantId);
+    const run = await this.runningRun(p, scope, runId);
+    const wf = await this.workflows.compiledVersion(p.tenantId, run.workspaceId, run.workflow, run.workflowVersion);
+    const redactor = await this.redaction.forWorkflow(p.tenantId, run.workspaceId, wf);
+    const storedArgs = redactor.value(req.args, "args").value;
+
+    const action = resolveAction(wf, req.tool);
+    if (!action) return this.refuseOutsideBoundary(p, run, req, storedArgs);
+    await this.validateArgs(p, run, action, req.args, storedArgs);
+
+    const argsHash = hashJson(req.args);
+    if (req.idempotencyKey) {
+      const replay = await this.replayIdempotent(scope, run.id, req.idempotencyKey, argsHash);
+      if (replay) return replay;
+    }
+    const decision = decide(wf, {
+      tool: { system: action.system, action: action.action, class: action.class },
+      args: req.args,
+      run: { agent: run.agent ?? undefined, actingAs: run.actingAs ?? undefined, labels: run.labels },
+      usage: { toolCalls: run.toolCalls, modelCalls: run.modelCalls, costUsd: run.costUsd },
+      now: this.clock.now(),
+    });
+
+    const call = await this.recordIntent(p, run, wf, action, req, storedArgs, argsHash, decision);
+    if (call.status === "blocked") {
+      throw new TollgateError(call.error?.code === "loop_detected" ? "loop_detected" : "blocked", call.reason, {
+        callId: call.id,
+        rules: call.rules,
+        reason: call.reason,
+      });
+    }
+    if (call.status === "pending_approval") {
+      const waited = await this.waitForOutcome(p.tenantId, call.id, Math.min(req.wait ?? 0, maxWaitSeconds), signal);
+      return { httpStatus: terminalCallStatuses.has(waited.status) ? 200 : 202, body: toolCallView(waited) };
+    }
+    const done = await this.execute(p.tenantId, call, wf, action, req.args, run);
+    return { httpStatus: 200, body: toolCallView(done) };
+  }
+
+  /** Stage: the run must exist in the caller's workspace and still be running. */
+  private async runningRun(p: Principal, scope: TenantScope, runId: string): Promise<RunRecord> {
+    const run = ownWorkspace(p, await scope.runs.get(runId), "run", runId);
+    if (run.status !== "running") {
+      throw new TollgateError("run_not_running", `run ${runId} is ${run.status}${run.stopReason ? ` (${run.stopReason})` : ""}`, {
+        runStatus: run.status,
+        stopReason: run.stopReason,
+      });
+    }
+    if (run.deadlineAt && this.clock.now().toISOString() > run.deadlineAt) {
+      await this.stopRun(p, run, "wall_clock_exceeded");
+      throw new TollgateError("budget_exceeded", `run ${runId} ran past its wall-clock budget and was stopped`, { stopReason: "wall_clock_exceeded" });
+    }
+    return run;
+  }
+
+  /** Stage: closed world. Anything not in the manifest is blocked, and on record. */
+  private async refuseOutsideBoundary(p: Principal, run: RunRecord, req: ToolCallRequest, storedArgs: unknown): Promise<never> {
+    const id = newId("call");
+    const reason = `${req.tool} is not an action of workflow ${run.workflow}`;
+    const now = iso(this.clock);
+    await this.intentTransaction(p.tenantId, async (s) => {
+      await s.toolCalls.insert({
+        id,
+        workspaceId: run.workspaceId,
+        runId: run.id,
+        tool: String(req.tool).slice(0, 160),
+        class: "UNKNOWN",
+        args: storedArgs,
+        argsSealed: null,
+        argsHash: hashJson(req.args),
+        decision: "block",
+        rules: ["outside_boundary"],
+        reason,
+        status: "blocked",
+        approvalId: null,
+        idempotencyKey: null,
+        requestedBy: p.keyId,
+        createdAt: now,
+        startedAt: null,
+      });
+      await s.audit.append(
+        [{ type: "tool_call.decided", workspace: run.workspaceId, run: run.id, call: id, actor: p.keyId, data: { tool: req.tool, args: storedArgs, decision: "block", rules: ["outside_boundary"], reason } }],
+        now,
+      );
+    });
+    throw new TollgateError("outside_boundary", reason, { callId: id, rules: ["outside_boundary"], reason });
+  }
+
+  /** Stage: arguments against the action's input schema. Refusals are audited, not stored as calls. */
+  private async validateArgs(p: Principal, run: RunRecord, action: CompiledAction, args: unknown, storedArgs: unknown): Promise<void> {
+    const errors = action.validateArgs(args);
+    if (errors.length === 0) return;
+    await this.intentTransaction(p.tenantId, (s) =>
+      s.audit.append(
+        [{ type: "tool_call.rejected", workspace: run.workspaceId, run: run.id, actor: p.keyId, data: { tool: action.id, args: storedArgs, errors } }],
+        iso(this.clock),
+      ),
+    );
+    throw new TollgateError("invalid_arguments", `arguments of ${action.id} do not match its input schema: ${errors[0]?.path} ${errors[0]?.message}`, { errors });
+  }
+
+  /** Stage: an idempotency key replays the stored outcome of the same call. */
+  private async replayIdempotent(scope: TenantScope, runId: string, key: string, argsHash: string): Promise<ToolCallAnswer | undefined> {
+    const previous = await scope.toolCalls.findByIdempotencyKey(runId, key);
+    if (!previous) return undefined;
+    if (previous.argsHash !== argsHash) {
+      throw new TollgateError("invalid_arguments", `idempotency key ${key} was used with other arguments`, { callId: previous.id });
+    }
+    if (previous.status === "executing" || previous.status === "approved") {
+      throw new TollgateError("conflict", `a call with idempotency key ${key} is still in progress`, { callId: previous.id });
+    }
+    return { httpStatus: previous.status === "pending_approval" ? 202 : 200, body: { ...toolCallView(previous), replayed: true } };
+  }
+
+  /**
+   * Stages loop guard, budget and approval, as one transaction with the intent record and its
+   * audit event. The loop guard counts earlier calls of the same action with the same arguments
+   * after the run row is locked by the reservation, so the count is exact.
+   */
+  private async recordIntent(
+    p: Principal,
+    run: RunRecord,
+    wf: CompiledWorkflow,
+    action: CompiledAction,
+    req: ToolCallRequest,
+    storedArgs: unknown,
+    argsHash: string,
+    decision: Decision,
+  ): Promise<ToolCallRecord> {
+    const id = newId("call");
+    const now = iso(this.clock);
+    const sealed = decision.effect === "approve" ? await this.vault.seal(p.tenantId, "tool_calls", id, JSON.stringify(req.args)) : null;
+    const outcome = await this.intentTransaction(p.tenantId, async (s) => {
+      let effect = decision.effect;
+      let rules = decision.rules;
+      let reason = decision.reason;
+      let loop = false;
+      if (effect !== "block") {
+        if (!(await s.runs.reserveToolCall(run.id, wf.budgets.toolCalls))) return { stop: "tool_calls_exceeded" as const };
+        const repeats = await s.toolCalls.countRepeats(run.id, action.id, argsHash);
+        if (wf.budgets.maxRepeats !== undefined && repeats >= wf.budgets.maxRepeats) {
+          effect = "block";
+          loop = true;
+          rules = ["loop_guard"];
+          reason = `the same call was already made ${repeats} times in this run (maxRepeats ${wf.budgets.maxRepeats})`;
+        }
+      }
+      const approvalId = effect === "approve" ? newId("apr") : null;
+      const status = effect === "block" ? "blocked" : effect === "approve" ? "pending_approval" : "executing";
+      const record = {
+        id,
+        workspaceId: run.workspaceId,
+        runId: run.id,
+        tool: action.id,
+        class: action.class,
+        args: storedArgs,
+        argsSealed: sealed,
+        argsHash,
+        decision: effect,
+        rules,
+        reason,
+        status,
+        approvalId,
+        idempotencyKey: req.idempotencyKey ?? null,
+        requestedBy: p.keyId,
+        createdAt: now,
+        startedAt: status === "executing" ? now : null,
+      } as const;
+      await s.toolCalls.insert(record);
+      if (loop) await s.toolCalls.update(id, { error: { code: "loop_detected", message: reason } });
+      const events = [
+        {
+          type: "tool_call.decided",
+          workspace: run.workspaceId,
+          run: run.id,
+          call: id,
+          actor: p.keyId,
+          data: { tool: action.id, class: action.class, args: storedArgs, argsHash, decision: effect, rules, reason, workflowVersion: wf.version, ...(decision.errors ? { ruleErrors: decision.errors } : {}) },
+        },
+      ];
+      if (approvalId) {
+        const expiresAt = iso(this.clock, wf.approvals.timeoutMs);
+        await s.approvals.insert({ id: approvalId, workspaceId: run.workspaceId, runId: run.id, callId: id, argsHash, requestedBy: p.keyId, expiresAt, createdAt: now });
+        events.push({ type: "approval.requested", workspace: run.workspaceId, run: run.id, call: id, actor: p.keyId, data: { approvalId, tool: action.id, args: storedArgs, rules, reason, expiresAt } as never });
+      }
+      if (loop) {
+        await s.runs.end(run.id, "stopped", now, { stopReason: "loop_detected" });
+        events.push({ type: "run.stopped", workspace: run.workspaceId, run: run.id, call: id, actor: null as never, data: { stopReason: "loop_detected", tool: action.id } as never });
+      }
+      await s.audit.append(events, now);
+      return { record: { ...record, rules: [...rules], result: null, error: loop ? { code: "loop_detected", message: reason } : null, attempts: 0, finishedAt: null, tenantId: p.tenantId } as ToolCallRecord };
+    });
+    if ("stop" in outcome) return this.budgetExhausted(p, run, wf);
+    return outcome.record;
+  }
+
+  /** The reservation failed: either the run ended meanwhile or its tool-call budget is spent. */
+  private async budgetExhausted(p: Principal, run: RunRecord, wf: CompiledWorkflow): Promise<never> {
+    const fresh = await this.store.scope(p.tenantId).runs.get(run.id);
+    if (fresh && fresh.status !== "running") {
+      throw new TollgateError("run_not_running", `run ${run.id} is ${fresh.status}${fresh.stopReason ? ` (${fresh.stopReason})` : ""}`, { stopReason: fresh.stopReason });
+    }
+    await this.stopRun(p, run, "tool_calls_exceeded");
+    throw new TollgateError("budget_exceeded", `run ${run.id} used its budget of ${wf.budgets.toolCalls} tool calls and was stopped`, {
+      stopReason: "tool_calls_exceeded",
+      budget: "toolCalls",
+      limit: wf.budgets.toolCalls,
+    });
+  }
+
+  private async stopRun(p: Principal, run: RunRecord, stopReason: string): Promise<void> {
+    const now = iso(this.clock);
+    await this.store.transaction(p.tenantId, async (s) => {
+      if (await s.runs.end(run.id, "stopped", now, { stopReason })) {
+        await s.audit.append([{ type: "run.stopped", workspace: run.workspaceId, run: run.id, actor: p.keyId, data: { stopReason } }], now);
+        await this.cancelPendingApprovals(s, run, now, stopReason);
+      }
+    });
+  }
+
+  async cancelPendingApprovals(s: TenantScope, run: RunRecord, now: string, why: string): Promise<string[]> {
+    const pending = await s.approvals.listPendingForRun(run.id);
+    for (const a of pending) {
+      await s.approvals.decide(a.id, { status: "cancelled", decidedBy: null, decidedByName: null, decidedAt: now, reason: `run ended: ${why}`, channel: null });
+      await s.toolCalls.update(a.callId, { status: "cancelled", finishedAt: now, argsSealed: null, error: { code: "cancelled", message: `run ended: ${why}` } }, "pending_approval");
+    }
+    if (pending.length > 0) {
+      await s.audit.append(
+        pending.map((a) => ({ type: "approval.cancelled", workspace: run.workspaceId, run: run.id, call: a.callId, data: { approvalId: a.id, reason: `run ended: ${why}` } })),
+        now,
+      );
+    }
+    for (const a of pending) this.events.notify(a.callId);
+    return pending.map((a) => a.callId);
+  }
+
+  /** Fail closed: if the intent cannot be written, the call does not run. */
+  private async intentTransaction<T>(tenantId: string, fn: (s: TenantScope) => Promise<T>): Promise<T> {
+    try {
+      return await this.store.transaction(tenantId, fn);
+    } catch (e) {
+      if (e instanceof TollgateError) throw e;
+      if (isUniqueViolation(e)) throw new TollgateError("conflict", "a call with this idempotency key is already in progress");
+      throw new TollgateError("audit_unavailable", "the audit record could not be written, so the call was not run", { cause: String((e as Error).message ?? e) });
+    }
+  }
+
+  /** Stages credentials, execute, redact, store: the outcome is written after the call. */
+  async execute(tenantId: string, call: ToolCallRecord, wf: CompiledWorkflow, action: CompiledAction, args: Record<string, unknown>, run: RunRecord): Promise<ToolCallRecord> {
+    const started = this.clock.now().getTime();
+    let outcome: Awaited<ReturnType<Executor["execute"]>>;
+    try {
+      outcome = await this.executor.execute({
+        tenantId,
+        workspaceId: run.workspaceId,
+        wf,
+        action,
+        args,
+        traceparent: `00-${run.traceId}-${randomBytes(8).toString("hex")}-01`,
+        ...(call.idempotencyKey ? { idempotencyKey: `${run.id}:${call.idempotencyKey}` } : { idempotencyKey: call.id }),
+      });
+    } catch (e) {
+      const code = e instanceof TollgateError ? e.code : "internal";
+      outcome = { status: "failed", error: { code, message: (e as Error).message }, attempts: 0 };
+    }
+    const redactor = await this.redaction.forWorkflow(tenantId, run.workspaceId, wf);
+    const result = outcome.result === undefined ? undefined : redactor.value(outcome.result, "result").value;
+    const error = outcome.error ? { ...outcome.error, message: redactor.text(outcome.error.message).value } : undefined;
+    const now = iso(this.clock);
+    const durationMs = this.clock.now().getTime() - started;
+    await this.store.transaction(tenantId, async (s) => {
+      await s.toolCalls.update(call.id, { status: outcome.status, ...(result !== undefined ? { result } : {}), ...(error ? { error } : {}), attempts: outcome.attempts, finishedAt: now, argsSealed: null });
+      await s.audit.append(
+        [
+          {
+            type: outcome.status === "succeeded" ? "tool_call.completed" : outcome.status === "outcome_unknown" ? "tool_call.outcome_unknown" : "tool_call.failed",
+            workspace: run.workspaceId,
+            run: run.id,
+            call: call.id,
+            data: { tool: call.tool, status: outcome.status, attempts: outcome.attempts, durationMs, ...(error ? { error } : {}) },
+          },
+        ],
+        now,
+      );
+    });
+    this.events.notify(call.id);
+    const done = { ...call, status: outcome.status, result: result ?? null, error: error ?? null, attempts: outcome.attempts, finishedAt: now };
+    if (outcome.status === "failed" && call.status === "executing" && !call.approvalId) {
+      const status = error?.code === "credentials_unavailable" ? "credentials_unavailable" : "upstream_failed";
+      throw new TollgateError(status, error?.message ?? "the upstream call failed", { callId: call.id, ...(error?.upstreamStatus ? { upstreamStatus: error.upstreamStatus } : {}), attempts: outcome.attempts });
+    }
+    if (outcome.status === "outcome_unknown" && !call.approvalId) {
+      throw new TollgateError("upstream_failed", error?.message ?? "outcome unknown", { callId: call.id, callStatus: "outcome_unknown" });
+    }
+    return done;
+  }
+
+  notifyDone(callId: string): void {
+    this.events.notify(callId);
+  }
+
+  /** `GET /v1/tool-calls/{id}?wait=`: answers at once when done, else when it is, or at the bound. */
+  async get(p: Principal, id: string, waitSeconds: number, signal?: AbortSignal): Promise<ToolCallView> {
+    requireRole(p, can.readRuns);
+    const call = ownWorkspace(p, await this.store.scope(p.tenantId).toolCalls.get(id), "tool call", id);
+    if (terminalCallStatuses.has(call.status) || waitSeconds <= 0) return toolCallView(call);
+    return toolCallView(await this.waitForOutcome(p.tenantId, id, Math.min(waitSeconds, maxWaitSeconds), signal));
+  }
+
+  private async waitForOutcome(tenantId: string, id: string, waitSeconds: number, signal?: AbortSignal): Promise<ToolCallRecord> {
+    const deadline = Date.now() + waitSeconds * 1000;
+    const scope = this.store.scope(tenantId);
+    for (;;) {
+      const call = await scope.toolCalls.get(id);
+      if (!call) throw new TollgateError("not_found", `no tool call ${id}`);
+      const left = deadline - Date.now();
+      if (terminalCallStatuses.has(call.status) || left <= 0 || signal?.aborted) return call;
+      await this.events.wait(id, left, signal);
+    }
+  }
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return err.code === "23505" || err.code === "SQLITE_CONSTRAINT_UNIQUE" || /UNIQUE constraint failed/.test(err.message ?? "");
+}

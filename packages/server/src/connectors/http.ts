@@ -1,0 +1,132 @@
+import { Agent, request } from "undici";
+import { ConnectorError, type Connector, type ConnectorRequest, type ConnectorResult } from "./types.js";
+
+const notSentCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+const maxBodyBytes = 8 * 1024 * 1024;
+
+/**
+ * The `http` connector: path parameters from the arguments, the listed `query` arguments (all
+ * remaining ones for GET and DELETE) in the query string, the rest as a JSON body. Connections
+ * are pooled and kept alive.
+ */
+export class HttpConnector implements Connector {
+  constructor(private readonly dispatcher: Agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 })) {}
+
+  async call(req: ConnectorRequest): Promise<ConnectorResult> {
+    const { action } = req;
+    const spec = action.http ?? { method: "POST", path: `/${action.action}` };
+    const connector = action.connector as { baseUrl: string; timeoutMs?: number; headers?: Record<string, string> };
+    const { url, body } = buildRequest(connector.baseUrl, spec, req.args);
+    const headers: Record<string, string> = { accept: "application/json", "user-agent": "tollgate", ...(connector.headers ?? {}) };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (req.authorization) headers.authorization = req.authorization;
+    if (req.traceparent) headers.traceparent = req.traceparent;
+    if (req.idempotencyKey) headers["idempotency-key"] = req.idempotencyKey;
+    const timeout = connector.timeoutMs ?? 10_000;
+    let res: Awaited<ReturnType<typeof request>>;
+    try {
+      res = await request(url, {
+        method: spec.method as "GET",
+        headers,
+        body: body === undefined ? null : JSON.stringify(body),
+        dispatcher: this.dispatcher,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        signal: AbortSignal.timeout(timeout),
+      });
+    } catch (e) {
+      throw classify(e, timeout);
+    }
+    const text = await readBody(res.body, timeout);
+    const parsed = parseBody(text, String(res.headers["content-type"] ?? ""));
+    if (res.statusCode >= 400) {
+      const retryAfter = parseRetryAfter(res.headers["retry-after"]);
+      throw new ConnectorError(`upstream answered ${res.statusCode}${messageOf(parsed)}`, "answered", res.statusCode, retryAfter, parsed);
+    }
+    return { status: res.statusCode, body: parsed };
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+export function buildRequest(
+  baseUrl: string,
+  spec: { method: string; path: string; query?: string[] | undefined; body?: string | undefined },
+  args: Record<string, unknown>,
+): { url: string; body?: Record<string, unknown> } {
+  const rest: Record<string, unknown> = { ...args };
+  const path = spec.path.replace(/\{([A-Za-z0-9_]+)\}/g, (_, name: string) => {
+    const v = rest[name];
+    delete rest[name];
+    return encodeURIComponent(String(v ?? ""));
+  });
+  const queryNames = spec.query ?? (spec.method === "GET" || spec.method === "DELETE" ? Object.keys(rest) : []);
+  const qs = new URLSearchParams();
+  for (const name of queryNames) {
+    const v = rest[name];
+    delete rest[name];
+    if (v === undefined || v === null) continue;
+    qs.append(name, typeof v === "object" ? JSON.stringify(v) : String(v));
+  }
+  const url = `${baseUrl.replace(/\/$/, "")}${path}${qs.size > 0 ? `?${qs}` : ""}`;
+  const sendsBody = spec.body !== "none" && !["GET", "DELETE", "HEAD"].includes(spec.method);
+  return sendsBody ? { url, body: rest } : { url };
+}
+
+async function readBody(body: AsyncIterable<Buffer> & { text(): Promise<string> }, timeout: number): Promise<string> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > maxBodyBytes) throw new ConnectorError(`upstream answer is larger than ${maxBodyBytes} bytes`, "answered");
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof ConnectorError) throw e;
+    throw classify(e, timeout);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function classify(e: unknown, timeout: number): ConnectorError {
+  const err = e as { code?: string; name?: string; message?: string; cause?: { code?: string } };
+  const code = err.code ?? err.cause?.code ?? "";
+  if (notSentCodes.has(code)) return new ConnectorError(`could not connect to the upstream (${code})`, "not_sent");
+  if (err.name === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || err.name === "AbortError") {
+    return new ConnectorError(`upstream did not answer within ${timeout} ms`, "maybe_sent");
+  }
+  return new ConnectorError(`upstream connection failed (${code || err.message || "unknown error"})`, "maybe_sent");
+}
+
+function parseBody(text: string, contentType: string): unknown {
+  if (text.length === 0) return null;
+  if (contentType.includes("json")) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+function messageOf(body: unknown): string {
+  if (body && typeof body === "object") {
+    const b = body as Record<string, unknown>;
+    const m = b.message ?? b.error ?? b.detail;
+    if (typeof m === "string") return `: ${m.slice(0, 300)}`;
+  }
+  if (typeof body === "string" && body.length > 0) return `: ${body.slice(0, 300)}`;
+  return "";
+}
+
+export function parseRetryAfter(h: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(h) ? h[0] : h;
+  if (!v) return undefined;
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}

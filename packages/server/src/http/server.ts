@@ -1,0 +1,49 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Principal } from "../identity/principal.js";
+import type { Services } from "../services.js";
+import { problemHandler } from "./problem.js";
+import { adminRoutes } from "./routes/admin.js";
+import { approvalRoutes } from "./routes/approvals.js";
+import { auditRoutes } from "./routes/audit.js";
+import { runRoutes } from "./routes/runs.js";
+import { workflowRoutes } from "./routes/workflows.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+export interface HttpOptions {
+  logger: boolean | object;
+  bodyLimit?: number;
+}
+
+const yamlTypes = ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"];
+
+/** The HTTP adapter: authentication, the error map, and route declarations. */
+export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance {
+  const app = Fastify({
+    logger: opts.logger,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    return503OnClosing: true,
+  });
+  app.addContentTypeParser(yamlTypes, { parseAs: "string" }, (_req, body, done) => done(null, body));
+  app.decorateRequest("principal", null as unknown as Principal);
+  app.setErrorHandler(problemHandler);
+  app.setNotFoundHandler((req, reply) => problemHandler(Object.assign(new Error(`no route ${req.method} ${req.url.split("?")[0]}`), { statusCode: 404 }), req, reply));
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+
+  app.register(async (v1) => {
+    v1.addHook("onRequest", async (req) => {
+      req.principal = await s.keys.authenticate(req.headers.authorization);
+    });
+    adminRoutes(v1, s);
+    workflowRoutes(v1, s);
+    runRoutes(v1, s);
+    approvalRoutes(v1, s);
+    auditRoutes(v1, s);
+  });
+  return app;
+}

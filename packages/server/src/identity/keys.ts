@@ -1,0 +1,105 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { newId, TollgateError } from "@tollgate/core";
+import type { ApiKeyRecord, Role, Store } from "@tollgate/store";
+import { type Clock, iso } from "../clock.js";
+import { operatorKeyId, operatorTenant, type Principal } from "./principal.js";
+
+const keyPattern = /^tgk_([0-9a-z]{20})_([0-9a-f]{64})$/;
+const touchEveryMs = 60_000;
+
+export const hashKey = (token: string): string => createHash("sha256").update(token, "utf8").digest("hex");
+
+export function mintKey(): { id: string; token: string } {
+  const id = newId("key");
+  return { id, token: `tgk_${id.slice(4)}_${randomBytes(32).toString("hex")}` };
+}
+
+/**
+ * API keys are random 256-bit secrets; only their SHA-256 is stored. The key id is part of the
+ * token so lookup is by primary key; the comparison of hashes is constant-time.
+ */
+export class KeyService {
+  private readonly lastTouched = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
+    if (!token) throw new TollgateError("unauthorized", "missing bearer key: send Authorization: Bearer <key>");
+    const m = keyPattern.exec(token);
+    const id = m ? `key_${m[1]}` : operatorKeyId;
+    const key = await this.store.findKeyForAuth(id);
+    if (!key || !safeEqual(key.secretHash, hashKey(token))) throw new TollgateError("unauthorized", "unknown key");
+    if (key.revokedAt) throw new TollgateError("unauthorized", "this key was revoked");
+    this.touch(key);
+    return { keyId: key.id, tenantId: key.tenantId, workspaceId: key.workspaceId, role: key.role, name: key.name };
+  }
+
+  /** last_used_at is kept to the minute, so authentication does not write on every request. */
+  private touch(key: ApiKeyRecord): void {
+    const now = this.clock.now().getTime();
+    if (now - (this.lastTouched.get(key.id) ?? 0) < touchEveryMs) return;
+    this.lastTouched.set(key.id, now);
+    this.store.touchKey(key.id, new Date(now).toISOString()).catch(() => this.lastTouched.delete(key.id));
+  }
+
+  /**
+   * On first start with an empty store: the operator key from TOLLGATE_ADMIN_KEY, else a new one.
+   * Returns the token only when it was generated here (to be printed once and saved 0600).
+   */
+  async bootstrapOperator(fromEnv: string | undefined): Promise<{ created: boolean; token?: string }> {
+    if ((await this.store.countKeys()) > 0) {
+      if (fromEnv) await this.ensureOperatorMatches(fromEnv);
+      return { created: false };
+    }
+    const token = fromEnv ?? mintKey().token;
+    if (!(await this.store.getTenant(operatorTenant))) {
+      await this.store.createTenant({ id: operatorTenant, name: "operator", wrappedKey: "-", createdAt: iso(this.clock) });
+    }
+    await this.store.scope(operatorTenant).keys.create({
+      id: operatorKeyId,
+      workspaceId: null,
+      name: "operator",
+      role: "operator",
+      secretHash: hashKey(token),
+      createdAt: iso(this.clock),
+      createdBy: null,
+    });
+    return fromEnv ? { created: true } : { created: true, token };
+  }
+
+  private async ensureOperatorMatches(token: string): Promise<void> {
+    const key = await this.store.findKeyForAuth(operatorKeyId);
+    if (key && !safeEqual(key.secretHash, hashKey(token))) {
+      throw new Error("TOLLGATE_ADMIN_KEY does not match the operator key this store was created with");
+    }
+  }
+
+  async create(principal: Principal, tenantId: string, workspaceId: string, name: string, role: Role): Promise<{ record: ApiKeyRecord; token: string }> {
+    const { id, token } = mintKey();
+    const record = await this.store.transaction(tenantId, async (s) => {
+      const r = await s.keys.create({ id, workspaceId, name, role, secretHash: hashKey(token), createdAt: iso(this.clock), createdBy: principal.keyId });
+      await s.audit.append([{ type: "key.created", workspace: workspaceId, actor: principal.keyId, data: { keyId: id, name, role } }], iso(this.clock));
+      return r;
+    });
+    return { record, token };
+  }
+
+  async revoke(principal: Principal, tenantId: string, workspaceId: string, id: string): Promise<void> {
+    await this.store.transaction(tenantId, async (s) => {
+      const key = await s.keys.get(id);
+      if (!key || key.workspaceId !== workspaceId) throw new TollgateError("not_found", `no key ${id} in workspace ${workspaceId}`);
+      if (!(await s.keys.revoke(id, iso(this.clock)))) throw new TollgateError("conflict", `key ${id} is already revoked`);
+      await s.audit.append([{ type: "key.revoked", workspace: workspaceId, actor: principal.keyId, data: { keyId: id, name: key.name } }], iso(this.clock));
+    });
+  }
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

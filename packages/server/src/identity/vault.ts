@@ -1,0 +1,54 @@
+import { TollgateError } from "@tollgate/core";
+import type { Store } from "@tollgate/store";
+import { newDataKey, open, rowAad, seal, unwrapDataKey, wrapDataKey } from "./crypto.js";
+
+/**
+ * Holds tenants' data keys (unwrapped in memory on first use) and seals or opens values with
+ * them. Workspace secrets are stored here, encrypted, and never returned by any endpoint.
+ */
+export class Vault {
+  private readonly keys = new Map<string, Buffer>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly masterKey: Buffer,
+  ) {}
+
+  newWrappedKey(tenantId: string): string {
+    return wrapDataKey(this.masterKey, tenantId, newDataKey());
+  }
+
+  async tenantKey(tenantId: string): Promise<Buffer> {
+    const cached = this.keys.get(tenantId);
+    if (cached) return cached;
+    const tenant = await this.store.getTenant(tenantId);
+    if (!tenant) throw new TollgateError("not_found", `no tenant ${tenantId}`);
+    const key = unwrapDataKey(this.masterKey, tenantId, tenant.wrappedKey);
+    this.keys.set(tenantId, key);
+    return key;
+  }
+
+  async seal(tenantId: string, table: string, rowId: string, plaintext: string): Promise<string> {
+    return seal(await this.tenantKey(tenantId), plaintext, rowAad(tenantId, table, rowId));
+  }
+
+  async open(tenantId: string, table: string, rowId: string, sealed: string): Promise<string> {
+    return open(await this.tenantKey(tenantId), sealed, rowAad(tenantId, table, rowId)).toString("utf8");
+  }
+
+  async putSecret(tenantId: string, workspaceId: string, name: string, value: string, now: string): Promise<void> {
+    const sealed = await this.seal(tenantId, "secrets", `${workspaceId}/${name}`, value);
+    await this.store.scope(tenantId).secrets.put(workspaceId, name, sealed, now);
+  }
+
+  async getSecret(tenantId: string, workspaceId: string, name: string): Promise<string | undefined> {
+    const sealed = await this.store.scope(tenantId).secrets.get(workspaceId, name);
+    return sealed === undefined ? undefined : this.open(tenantId, "secrets", `${workspaceId}/${name}`, sealed);
+  }
+
+  /** Every secret value of a workspace, so redaction can replace them wherever they appear. */
+  async secretValues(tenantId: string, workspaceId: string): Promise<string[]> {
+    const rows = await this.store.scope(tenantId).secrets.list(workspaceId);
+    return Promise.all(rows.map((r) => this.open(tenantId, "secrets", `${workspaceId}/${r.name}`, r.ciphertext)));
+  }
+}

@@ -1,0 +1,5 @@
+export * from "./app.js";
+export * from "./clock.js";
+export * from "./serve.js";
+export type { Services } from "./services.js";
+export type { Principal } from "./identity/principal.js";

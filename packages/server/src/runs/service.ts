@@ -1,0 +1,113 @@
+import { newId, newTraceId, TollgateError } from "@tollgate/core";
+import type { RunRecord, RunStatus, Store } from "@tollgate/store";
+import type { CallService } from "../calls/service.js";
+import { type Clock, iso } from "../clock.js";
+import { can, ownWorkspace, requireRole, workspaceAccess } from "../identity/access.js";
+import type { Principal } from "../identity/principal.js";
+import type { WorkflowService } from "../workflows/service.js";
+import { buildTimeline } from "./timeline.js";
+
+export interface StartRunRequest {
+  workspace: string;
+  workflow: string;
+  agent?: string;
+  actingAs?: string;
+  labels?: Record<string, string>;
+  traceId?: string;
+}
+
+export function runView(r: RunRecord) {
+  return {
+    id: r.id,
+    workspace: r.workspaceId,
+    workflow: r.workflow,
+    workflowVersion: r.workflowVersion,
+    versions: { workflow: r.workflowVersion },
+    agent: r.agent,
+    actingAs: r.actingAs,
+    labels: r.labels,
+    traceId: r.traceId,
+    status: r.status,
+    stopReason: r.stopReason,
+    usage: { toolCalls: r.toolCalls, modelCalls: r.modelCalls, costUsd: r.costUsd },
+    startedBy: r.startedBy,
+    startedAt: r.startedAt,
+    deadlineAt: r.deadlineAt,
+    endedAt: r.endedAt,
+    output: r.output,
+  };
+}
+
+export class RunService {
+  constructor(
+    private readonly store: Store,
+    private readonly workflows: WorkflowService,
+    private readonly calls: CallService,
+    private readonly clock: Clock,
+  ) {}
+
+  async start(p: Principal, req: StartRunRequest) {
+    const tenantId = await workspaceAccess(this.store, p, req.workspace, can.act);
+    const wf = await this.workflows.compiledActive(tenantId, req.workspace, req.workflow);
+    const actingAs = req.actingAs ?? (wf.manifest.actingAs === "user" ? undefined : "service");
+    if (!actingAs) throw new TollgateError("invalid_request", `workflow ${req.workflow} acts as a user: say which with actingAs`);
+    const kind = actingAs === "service" ? "service" : "user";
+    if (wf.manifest.actingAs !== "both" && wf.manifest.actingAs !== kind) {
+      throw new TollgateError("forbidden", `workflow ${req.workflow} acts as ${wf.manifest.actingAs}, not as ${kind}`);
+    }
+    const now = this.clock.now();
+    const run = await this.store.transaction(tenantId, async (s) => {
+      const r = await s.runs.create({
+        id: newId("run"),
+        workspaceId: req.workspace,
+        workflow: req.workflow,
+        workflowVersion: wf.version,
+        agent: req.agent ?? p.name,
+        actingAs,
+        labels: req.labels ?? {},
+        traceId: req.traceId ?? newTraceId(),
+        startedBy: p.keyId,
+        startedAt: now.toISOString(),
+        deadlineAt: wf.budgets.wallClockMs ? new Date(now.getTime() + wf.budgets.wallClockMs).toISOString() : null,
+      });
+      await s.audit.append(
+        [{ type: "run.started", workspace: req.workspace, run: r.id, actor: p.keyId, data: { workflow: req.workflow, workflowVersion: wf.version, agent: r.agent, actingAs, labels: r.labels, traceId: r.traceId } }],
+        now.toISOString(),
+      );
+      return r;
+    });
+    return runView(run);
+  }
+
+  async get(p: Principal, id: string): Promise<RunRecord> {
+    requireRole(p, can.readRuns);
+    return ownWorkspace(p, await this.store.scope(p.tenantId).runs.get(id), "run", id);
+  }
+
+  async list(p: Principal, workspaceId: string, filter: { workflow?: string; status?: string; limit?: number }) {
+    const tenantId = await workspaceAccess(this.store, p, workspaceId, can.readRuns);
+    const runs = await this.store.scope(tenantId).runs.list({ workspaceId, ...filter });
+    return { items: runs.map(runView) };
+  }
+
+  async finish(p: Principal, id: string, status: Extract<RunStatus, "succeeded" | "failed" | "cancelled">, output: unknown) {
+    requireRole(p, can.act);
+    const run = await this.get(p, id);
+    const now = iso(this.clock);
+    const ended = await this.store.transaction(p.tenantId, async (s) => {
+      if (!(await s.runs.end(id, status, now, { output }))) return false;
+      await s.audit.append([{ type: "run.finished", workspace: run.workspaceId, run: id, actor: p.keyId, data: { status } }], now);
+      await this.calls.cancelPendingApprovals(s, run, now, `finished as ${status}`);
+      return true;
+    });
+    if (!ended) throw new TollgateError("run_not_running", `run ${id} already ended as ${run.status}`, { runStatus: run.status });
+    return runView((await this.store.scope(p.tenantId).runs.get(id)) as RunRecord);
+  }
+
+  async timeline(p: Principal, id: string) {
+    const run = await this.get(p, id);
+    const scope = this.store.scope(p.tenantId);
+    const events = await scope.audit.list({ runId: id, limit: 10_000 });
+    return buildTimeline(runView(run), events);
+  }
+}

@@ -1,0 +1,57 @@
+import type { ChainedAuditEvent } from "@tollgate/core";
+import type { runView } from "./service.js";
+
+export interface TimelineEntry {
+  at: string;
+  seq: number;
+  type: string;
+  callId?: string;
+  summary: string;
+  details?: Record<string, unknown>;
+}
+
+type D = Record<string, unknown>;
+
+/** One sentence per event, written for a person reading the run after the fact. */
+const describe: Record<string, (d: D, e: ChainedAuditEvent) => string> = {
+  "run.started": (d) => `Run started by ${d.agent} on workflow ${d.workflow} (version ${short(d.workflowVersion)}), acting as ${d.actingAs}`,
+  "tool_call.decided": (d) => `Agent asked for ${d.tool}(${brief(d.args)}): ${verdict(d.decision)}, ${d.reason}`,
+  "tool_call.rejected": (d) => `Agent asked for ${d.tool} with arguments that do not fit its schema: ${(d.errors as { path: string; message: string }[]).map((x) => `${x.path} ${x.message}`).join("; ")}`,
+  "approval.requested": (d) => `Approval requested for ${d.tool}; it expires at ${d.expiresAt}`,
+  "approval.decided": (d) => {
+    const who = d.approver as { name: string; role: string };
+    return `${who.name} (${who.role}) ${d.decision} it via ${d.channel}${d.reason ? `: "${d.reason}"` : ""}`;
+  },
+  "approval.expired": () => "The approval expired without a decision; the call was not run",
+  "approval.cancelled": (d) => `The pending approval was cancelled (${d.reason})`,
+  "tool_call.completed": (d) => `${d.tool} ran and succeeded in ${d.durationMs} ms${Number(d.attempts) > 1 ? ` after ${d.attempts} attempts` : ""}`,
+  "tool_call.failed": (d) => `${d.tool} failed after ${d.attempts} attempt(s): ${(d.error as D | undefined)?.message ?? "error"}`,
+  "tool_call.outcome_unknown": (d) => `${d.tool} may or may not have run: ${(d.error as D | undefined)?.message ?? ""}. It is not retried; check the system`,
+  "run.stopped": (d) => `Run stopped: ${d.stopReason}`,
+  "run.finished": (d) => `Run finished as ${d.status}`,
+};
+
+export function buildTimeline(run: ReturnType<typeof runView>, events: ChainedAuditEvent[]) {
+  const entries: TimelineEntry[] = events.map((e) => ({
+    at: e.ts,
+    seq: e.seq,
+    type: e.type,
+    ...(e.call ? { callId: e.call } : {}),
+    summary: (describe[e.type] ?? ((_d: D, ev: ChainedAuditEvent) => ev.type))(e.data, e),
+    details: e.data,
+  }));
+  return { run, entries };
+}
+
+function verdict(decision: unknown): string {
+  return decision === "allow" ? "allowed" : decision === "approve" ? "needs approval" : "blocked";
+}
+
+function short(v: unknown): string {
+  return String(v).replace(/^sha256:/, "").slice(0, 12);
+}
+
+function brief(args: unknown): string {
+  const text = JSON.stringify(args ?? {});
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}

@@ -1,0 +1,63 @@
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { openStore } from "@tollgate/store";
+import { createTollgate, type Tollgate } from "./app.js";
+import type { Clock } from "./clock.js";
+import { loadMasterKey } from "./identity/master-key.js";
+
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  logger?: boolean | object;
+  clock?: Clock;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  tollgate: Tollgate;
+  /** Set only on the first start, when the operator key was generated here. */
+  generatedOperatorKey?: string;
+  operatorKeyFile?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `tollgate serve`: opens the store (SQLite in the data dir unless a database URL is given),
+ * loads the master key, creates the operator key on first start, and listens.
+ */
+export async function startServer(opts: ServeOptions = {}): Promise<RunningServer> {
+  const env = opts.env ?? process.env;
+  const dataDir = resolve(opts.dataDir ?? ".tollgate");
+  const store = await openStore(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : { dataDir });
+  try {
+    const masterKey = loadMasterKey(dataDir, env);
+    const tollgate = await createTollgate({ store, masterKey, logger: opts.logger ?? false, ...(opts.clock ? { clock: opts.clock } : {}) });
+    const boot = await tollgate.services.keys.bootstrapOperator(env.TOLLGATE_ADMIN_KEY || undefined);
+    let operatorKeyFile: string | undefined;
+    if (boot.token) {
+      operatorKeyFile = join(dataDir, "admin.key");
+      writeFileSync(operatorKeyFile, `${boot.token}\n`, { mode: 0o600 });
+    }
+    const address = await tollgate.http.listen({ port: opts.port ?? 8787, host: opts.host ?? "127.0.0.1" });
+    const port = Number(new URL(address).port);
+    return {
+      url: address.replace("[::1]", "localhost"),
+      port,
+      dataDir,
+      tollgate,
+      ...(boot.token ? { generatedOperatorKey: boot.token, operatorKeyFile } : {}),
+      async close() {
+        await tollgate.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
