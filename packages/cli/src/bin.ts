@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { TollgateError } from "@tollgate/core";
 import { TollgateApiError } from "@tollgate/sdk";
 import { Command } from "commander";
@@ -26,17 +25,24 @@ program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof TollgateApiError) {
     process.stderr.write(`${pc.red(e.code)}: ${e.problem.detail}\n`);
     const errors = e.problem.errors as { path: string; message: string; line?: number }[] | undefined;
-    for (const x of errors ?? []) process.stderr.write(`  ${x.path}${x.line ? ` (line ${x.line})` : ""}: ${x.message}\n`);
+    for (const x of errors ?? [])
+      process.stderr.write(`  ${x.path}${x.line ? ` (line ${x.line})` : ""}: ${x.message}\n`);
     process.exit(1);
   }
   if (e instanceof CliError || e instanceof TollgateError) {
     process.stderr.write(`${pc.red("error")}: ${e.message}\n`);
-    const errors = e instanceof TollgateError ? (e.extra.errors as { path: string; message: string; line?: number }[] | undefined) : undefined;
-    for (const x of errors ?? []) process.stderr.write(`  ${x.path}${x.line ? ` (line ${x.line})` : ""}: ${x.message}\n`);
+    const errors =
+      e instanceof TollgateError
+        ? (e.extra.errors as { path: string; message: string; line?: number }[] | undefined)
+        : undefined;
+    for (const x of errors ?? [])
+      process.stderr.write(`  ${x.path}${x.line ? ` (line ${x.line})` : ""}: ${x.message}\n`);
     process.exit(e instanceof CliError ? e.exitCode : 1);
   }
   if ((e as { cause?: { code?: string } }).cause?.code === "ECONNREFUSED") {
-    process.stderr.write(`${pc.red("error")}: cannot reach the Tollgate server (${(e as Error).message}); is it running? set TOLLGATE_URL\n`);
+    process.stderr.write(
+      `${pc.red("error")}: cannot reach the Tollgate server (${(e as Error).message}); is it running? set TOLLGATE_URL\n`,
+    );
     process.exit(1);
   }
   throw e;

@@ -27,7 +27,10 @@ export function readDemoKeys(dataDir = ".tollgate"): DemoKeys | undefined {
 export function clientFrom(opts: GlobalOptions): TollgateClient {
   const url = opts.url ?? process.env.TOLLGATE_URL ?? "http://127.0.0.1:8787";
   const key = opts.key ?? process.env.TOLLGATE_KEY ?? readLocalKey();
-  if (!key) throw new CliError("no key: pass --key or set TOLLGATE_KEY (the operator key is in .tollgate/admin.key on first start)");
+  if (!key)
+    throw new CliError(
+      "no key: pass --key or set TOLLGATE_KEY (the operator key is in .tollgate/admin.key on first start)",
+    );
   return new TollgateClient({ url, key });
 }
 

@@ -14,14 +14,20 @@ const workflow = "support-triage";
  * the example systems started here, their tokens stored as workspace secrets, and one key per
  * role (saved 0600 in the data dir so later starts can print them again).
  */
-export async function setupDemo(server: RunningServer, systemsPort: number): Promise<{ lines: string[]; stop: () => Promise<void> }> {
+export async function setupDemo(
+  server: RunningServer,
+  systemsPort: number,
+): Promise<{ lines: string[]; stop: () => Promise<void> }> {
   const systems = await startExampleSystems({ port: systemsPort }).catch(() => startExampleSystems({ port: 0 }));
   const file = demoFile(server.dataDir);
   const saved = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as DemoKeys) : undefined;
   const operatorKey = process.env.TOLLGATE_ADMIN_KEY || server.generatedOperatorKey || readOperatorKey(server.dataDir);
   let keys = saved?.keys;
   if (!keys) {
-    if (!operatorKey) throw new Error(`cannot set up the demo: no operator key (set TOLLGATE_ADMIN_KEY or keep ${server.dataDir}/admin.key)`);
+    if (!operatorKey)
+      throw new Error(
+        `cannot set up the demo: no operator key (set TOLLGATE_ADMIN_KEY or keep ${server.dataDir}/admin.key)`,
+      );
     const op = new TollgateClient({ url: server.url, key: operatorKey });
     await ignoreConflict(op.createTenant(tenant, "Demo Company"));
     await ignoreConflict(op.createWorkspace(tenant, workspace, "Customer support"));
@@ -33,7 +39,8 @@ export async function setupDemo(server: RunningServer, systemsPort: number): Pro
     };
   }
   const admin = new TollgateClient({ url: server.url, key: keys.admin });
-  for (const [system, token] of Object.entries(systems.tokens)) await admin.putSecret(workspace, `${system}-token`, token);
+  for (const [system, token] of Object.entries(systems.tokens))
+    await admin.putSecret(workspace, `${system}-token`, token);
   await admin.putWorkflow(workspace, workflow, workflowYaml(systems.url));
   const demo: DemoKeys = { url: server.url, tenant, workspace, workflow, keys };
   writeFileSync(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });

@@ -21,7 +21,8 @@ const colourOf: Record<string, (s: string) => string> = {
 function colourSummary(e: TimelineEntry): string {
   let s = e.summary;
   for (const [word, colour] of Object.entries(colourOf)) s = s.replace(word, colour(word));
-  if (e.type === "approval.decided") s = s.replace(/\b(approved|denied)\b/, (w) => (w === "approved" ? pc.green(w) : pc.red(w)));
+  if (e.type === "approval.decided")
+    s = s.replace(/\b(approved|denied)\b/, (w) => (w === "approved" ? pc.green(w) : pc.red(w)));
   if (e.type.endsWith("failed") || e.type.endsWith("stopped") || e.type.endsWith("outcome_unknown")) s = pc.red(s);
   return s;
 }

@@ -8,7 +8,8 @@ export const ratePattern = /^(\d+(?:\.\d+)?)\/(s|m|h)$/;
 /** Parses `500ms`, `10s`, `15m`, `4h`, `30d` into milliseconds. */
 export function parseDuration(text: string): number {
   const m = durationPattern.exec(text.trim());
-  if (!m) throw new TollgateError("invalid_request", `invalid duration "${text}": write it like 500ms, 10s, 15m, 4h or 30d`);
+  if (!m)
+    throw new TollgateError("invalid_request", `invalid duration "${text}": write it like 500ms, 10s, 15m, 4h or 30d`);
   return Math.round(Number(m[1]) * (units[m[2] as string] as number));
 }
 

@@ -54,7 +54,12 @@ export class TollgateClient {
     return new TollgateClient({ ...this.opts, key });
   }
 
-  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T; headers: Headers }> {
     const isText = typeof body === "string";
     const res = await this.doFetch(`${this.base}${path}`, {
       method,
@@ -67,12 +72,19 @@ export class TollgateClient {
     });
     const text = await res.text();
     const type = res.headers.get("content-type") ?? "";
-    const parsed = type.includes("json") && text.length > 0 ? JSON.parse(text) : text;
+    const isJson = /application\/(problem\+)?json/.test(type);
+    const parsed = isJson && text.length > 0 ? JSON.parse(text) : text;
     if (!res.ok) {
       const problem: Problem =
         parsed && typeof parsed === "object" && "code" in parsed
           ? (parsed as Problem)
-          : { type: "about:blank", title: res.statusText, status: res.status, code: "http_error", detail: String(text).slice(0, 500) };
+          : {
+              type: "about:blank",
+              title: res.statusText,
+              status: res.status,
+              code: "http_error",
+              detail: String(text).slice(0, 500),
+            };
       throw new TollgateApiError(problem);
     }
     return { status: res.status, body: parsed as T, headers: res.headers };
@@ -87,16 +99,29 @@ export class TollgateClient {
     return this.json<{ id: string; name: string | null }>("POST", "/v1/tenants", { id, ...(name ? { name } : {}) });
   }
   createWorkspace(tenant: string, id: string, name?: string) {
-    return this.json<{ id: string; tenant: string }>("POST", `/v1/tenants/${enc(tenant)}/workspaces`, { id, ...(name ? { name } : {}) });
+    return this.json<{ id: string; tenant: string }>("POST", `/v1/tenants/${enc(tenant)}/workspaces`, {
+      id,
+      ...(name ? { name } : {}),
+    });
   }
   createKey(workspace: string, name: string, role: "admin" | "approver" | "auditor" | "agent") {
-    return this.json<{ id: string; key: string; role: string; name: string }>("POST", `/v1/workspaces/${enc(workspace)}/keys`, { name, role });
+    return this.json<{ id: string; key: string; role: string; name: string }>(
+      "POST",
+      `/v1/workspaces/${enc(workspace)}/keys`,
+      { name, role },
+    );
   }
   listKeys(workspace: string) {
-    return this.json<{ items: { id: string; name: string; role: string; createdAt: string; revokedAt: string | null; lastUsedAt: string | null }[] }>(
-      "GET",
-      `/v1/workspaces/${enc(workspace)}/keys`,
-    );
+    return this.json<{
+      items: {
+        id: string;
+        name: string;
+        role: string;
+        createdAt: string;
+        revokedAt: string | null;
+        lastUsedAt: string | null;
+      }[];
+    }>("GET", `/v1/workspaces/${enc(workspace)}/keys`);
   }
   async revokeKey(workspace: string, id: string): Promise<void> {
     await this.request("DELETE", `/v1/workspaces/${enc(workspace)}/keys/${enc(id)}`);
@@ -107,31 +132,54 @@ export class TollgateClient {
 
   // workflows
   putWorkflow(workspace: string, name: string, manifest: string | object) {
-    return this.json<{ name: string; version: string }>("PUT", `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}`, manifest);
+    return this.json<{ name: string; version: string }>(
+      "PUT",
+      `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}`,
+      manifest,
+    );
   }
   getWorkflow(workspace: string, name: string) {
-    return this.json<{ name: string; version: string; manifest: Record<string, unknown> }>("GET", `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}`);
+    return this.json<{ name: string; version: string; manifest: Record<string, unknown> }>(
+      "GET",
+      `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}`,
+    );
   }
-  simulate(workspace: string, req: { workflow: string; tool: string; args?: Record<string, unknown>; run?: Record<string, unknown> }) {
+  simulate(
+    workspace: string,
+    req: { workflow: string; tool: string; args?: Record<string, unknown>; run?: Record<string, unknown> },
+  ) {
     return this.json<SimulateResult>("POST", `/v1/workspaces/${enc(workspace)}/simulate`, req);
   }
 
   // runs and calls
-  startRun(req: { workspace: string; workflow: string; agent?: string; actingAs?: string; labels?: Record<string, string>; traceId?: string }) {
+  startRun(req: {
+    workspace: string;
+    workflow: string;
+    agent?: string;
+    actingAs?: string;
+    labels?: Record<string, string>;
+    traceId?: string;
+  }) {
     return this.json<Run>("POST", "/v1/runs", req);
   }
   getRun(id: string) {
     return this.json<Run>("GET", `/v1/runs/${enc(id)}`);
   }
   listRuns(workspace: string, filter: { workflow?: string; status?: string; limit?: number } = {}) {
-    const q = new URLSearchParams({ workspace, ...Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, String(v)])) });
+    const q = new URLSearchParams({
+      workspace,
+      ...Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, String(v)])),
+    });
     return this.json<{ items: Run[] }>("GET", `/v1/runs?${q}`);
   }
   timeline(id: string) {
     return this.json<Timeline>("GET", `/v1/runs/${enc(id)}/timeline`);
   }
   finishRun(id: string, status: "succeeded" | "failed" | "cancelled", output?: unknown) {
-    return this.json<Run>("POST", `/v1/runs/${enc(id)}/finish`, { status, ...(output !== undefined ? { output } : {}) });
+    return this.json<Run>("POST", `/v1/runs/${enc(id)}/finish`, {
+      status,
+      ...(output !== undefined ? { output } : {}),
+    });
   }
   /** A governed tool call. Blocked, over budget and failed calls throw TollgateApiError with their code. */
   callTool(runId: string, tool: string, args: Record<string, unknown> = {}, opts: ToolCallOptions = {}) {
@@ -152,7 +200,10 @@ export class TollgateClient {
 
   // approvals
   listApprovals(workspace: string, status: Approval["status"] | undefined = "pending") {
-    return this.json<{ items: Approval[] }>("GET", `/v1/approvals?workspace=${enc(workspace)}${status ? `&status=${status}` : ""}`);
+    return this.json<{ items: Approval[] }>(
+      "GET",
+      `/v1/approvals?workspace=${enc(workspace)}${status ? `&status=${status}` : ""}`,
+    );
   }
   decide(approvalId: string, decision: "approve" | "deny", reason?: string, channel?: "api" | "cli" | "ui" | "chat") {
     return this.json<ApprovalDecision>("POST", `/v1/approvals/${enc(approvalId)}/decision`, {

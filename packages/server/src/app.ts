@@ -40,7 +40,11 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const http = new HttpConnector();
   const events = new CallEvents();
   const workflows = new WorkflowService(store, clock);
-  const redaction = new RedactionService(vault, async (tenantId) => createHmac("sha256", await vault.tenantKey(tenantId)).update("redaction").digest());
+  const redaction = new RedactionService(vault, async (tenantId) =>
+    createHmac("sha256", await vault.tenantKey(tenantId))
+      .update("redaction")
+      .digest(),
+  );
   const calls = new CallService(store, workflows, redaction, vault, new Executor(vault, { http }), events, clock);
   const services: Services = {
     store,
@@ -55,8 +59,13 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     runs: new RunService(store, workflows, calls, clock),
     audit: new AuditService(store),
   };
-  const app = buildHttpServer(services, { logger: opts.logger ?? false, ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}) });
-  services.approvals = new ApprovalService(store, workflows, calls, vault, clock, (e) => app.log.error({ err: e }, "running an approved call failed"));
+  const app = buildHttpServer(services, {
+    logger: opts.logger ?? false,
+    ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
+  });
+  services.approvals = new ApprovalService(store, workflows, calls, vault, clock, (e) =>
+    app.log.error({ err: e }, "running an approved call failed"),
+  );
   await recoverInterruptedCalls(services, app.log);
   return {
     services,

@@ -36,7 +36,12 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const store = await openStore(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : { dataDir });
   try {
     const masterKey = loadMasterKey(dataDir, env);
-    const tollgate = await createTollgate({ store, masterKey, logger: opts.logger ?? false, ...(opts.clock ? { clock: opts.clock } : {}) });
+    const tollgate = await createTollgate({
+      store,
+      masterKey,
+      logger: opts.logger ?? false,
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    });
     const boot = await tollgate.services.keys.bootstrapOperator(env.TOLLGATE_ADMIN_KEY || undefined);
     let operatorKeyFile: string | undefined;
     if (boot.token) {

@@ -29,13 +29,20 @@ describe("the governed tool call over the HTTP API", () => {
 
   it("holds a WRITE for approval, then executes the stored call exactly once when approved", async () => {
     const run = await startRun();
-    const pending = await ws.agent.callTool(run.id, "tracker.create_issue", { project: "SUP", title: "Export is missing a column" });
+    const pending = await ws.agent.callTool(run.id, "tracker.create_issue", {
+      project: "SUP",
+      title: "Export is missing a column",
+    });
     expect(pending).toMatchObject({ status: "pending_approval", decision: "approve" });
     expect(h.systems.count("tracker", "POST")).toBe(0);
 
     const { items } = await ws.approver.listApprovals("support");
     const approval = items.find((a) => a.callId === pending.id);
-    expect(approval).toMatchObject({ tool: "tracker.create_issue", class: "WRITE", args: { project: "SUP", title: "Export is missing a column" } });
+    expect(approval).toMatchObject({
+      tool: "tracker.create_issue",
+      class: "WRITE",
+      args: { project: "SUP", title: "Export is missing a column" },
+    });
 
     const waiting = ws.agent.getToolCall(pending.id, 20);
     const decision = await ws.approver.decide(approval!.id, "approve", "fine");
@@ -70,7 +77,11 @@ describe("the governed tool call over the HTTP API", () => {
   it("lets a rule's condition relax a call, and another rule's block beat it", async () => {
     const run = await startRun();
     const relaxed = await ws.agent.callTool(run.id, "chat.post_message", { channel: "#support-triage", text: "hello" });
-    expect(relaxed).toMatchObject({ status: "succeeded", decision: "allow", rules: ["internal-support-channel-is-automatic"] });
+    expect(relaxed).toMatchObject({
+      status: "succeeded",
+      decision: "allow",
+      rules: ["internal-support-channel-is-automatic"],
+    });
     const gated = await ws.agent.callTool(run.id, "chat.post_message", { channel: "#general", text: "hello" });
     expect(gated.status).toBe("pending_approval");
     const sec = await problemOf(ws.agent.callTool(run.id, "tracker.create_issue", { project: "SEC", title: "x" }));
@@ -79,28 +90,42 @@ describe("the governed tool call over the HTTP API", () => {
 
   it("refuses arguments that do not fit the input schema with 422 and names the field", async () => {
     const run = await startRun();
-    const p = await problemOf(ws.agent.callTool(run.id, "tracker.create_issue", { project: "SUP", title: "x", priority: "urgent" }));
+    const p = await problemOf(
+      ws.agent.callTool(run.id, "tracker.create_issue", { project: "SUP", title: "x", priority: "urgent" }),
+    );
     expect(p).toMatchObject({ status: 422, code: "invalid_arguments" });
     const missing = await problemOf(ws.agent.callTool(run.id, "tracker.create_issue", { project: "SUP" }));
     expect(JSON.stringify(missing.errors)).toContain("title");
   });
 
   it("stops a run at its tool-call budget with a typed stop reason", async () => {
-    const small = workflowYaml(h.systems.url).replace(/toolCalls: 40/, "toolCalls: 3").replace("name: support-triage", "name: tiny-budget");
+    const small = workflowYaml(h.systems.url)
+      .replace(/toolCalls: 40/, "toolCalls: 3")
+      .replace("name: support-triage", "name: tiny-budget");
     await ws.admin.putWorkflow("support", "tiny-budget", small);
     const run = await ws.agent.startRun({ workspace: "support", workflow: "tiny-budget" });
     for (const id of ["T-1001", "T-1002", "T-1003"]) await ws.agent.callTool(run.id, "helpdesk.get_ticket", { id });
     const over = await problemOf(ws.agent.callTool(run.id, "helpdesk.get_ticket", { id: "T-1004" }));
     expect(over).toMatchObject({ status: 429, code: "budget_exceeded", stopReason: "tool_calls_exceeded" });
-    expect(await ws.agent.getRun(run.id)).toMatchObject({ status: "stopped", stopReason: "tool_calls_exceeded", usage: { toolCalls: 3 } });
-    expect((await problemOf(ws.agent.callTool(run.id, "helpdesk.get_ticket", { id: "T-1001" }))).code).toBe("run_not_running");
+    expect(await ws.agent.getRun(run.id)).toMatchObject({
+      status: "stopped",
+      stopReason: "tool_calls_exceeded",
+      usage: { toolCalls: 3 },
+    });
+    expect((await problemOf(ws.agent.callTool(run.id, "helpdesk.get_ticket", { id: "T-1001" }))).code).toBe(
+      "run_not_running",
+    );
   });
 
   it("never overspends a budget under 50 parallel calls", async () => {
-    const small = workflowYaml(h.systems.url).replace(/toolCalls: 40/, "toolCalls: 5").replace("name: support-triage", "name: parallel-budget");
+    const small = workflowYaml(h.systems.url)
+      .replace(/toolCalls: 40/, "toolCalls: 5")
+      .replace("name: support-triage", "name: parallel-budget");
     await ws.admin.putWorkflow("support", "parallel-budget", small);
     const run = await ws.agent.startRun({ workspace: "support", workflow: "parallel-budget" });
-    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => ws.agent.callTool(run.id, "tracker.search_issues", { q: `q${i}` })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => ws.agent.callTool(run.id, "tracker.search_issues", { q: `q${i}` })),
+    );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(5);
     expect(h.systems.count("tracker", "GET")).toBe(5);
     expect((await ws.agent.getRun(run.id)).usage.toolCalls).toBe(5);
@@ -115,24 +140,53 @@ describe("the governed tool call over the HTTP API", () => {
   });
 
   it("pins the workflow version a run started with", async () => {
-    await ws.admin.putWorkflow("support", "pinned", workflowYaml(h.systems.url).replace("name: support-triage", "name: pinned"));
+    await ws.admin.putWorkflow(
+      "support",
+      "pinned",
+      workflowYaml(h.systems.url).replace("name: support-triage", "name: pinned"),
+    );
     const run = await ws.agent.startRun({ workspace: "support", workflow: "pinned" });
-    const stricter = workflowYaml(h.systems.url).replace("name: support-triage", "name: pinned").replace("READ: allow", "READ: block");
+    const stricter = workflowYaml(h.systems.url)
+      .replace("name: support-triage", "name: pinned")
+      .replace("READ: allow", "READ: block");
     const v2 = await ws.admin.putWorkflow("support", "pinned", stricter);
     expect(v2.version).not.toBe(run.workflowVersion);
     expect((await ws.agent.callTool(run.id, "helpdesk.get_ticket", { id: "T-1001" })).status).toBe("succeeded");
     const later = await ws.agent.startRun({ workspace: "support", workflow: "pinned" });
     expect(later.workflowVersion).toBe(v2.version);
-    expect((await problemOf(ws.agent.callTool(later.id, "helpdesk.get_ticket", { id: "T-1001" }))).code).toBe("blocked");
+    expect((await problemOf(ws.agent.callTool(later.id, "helpdesk.get_ticket", { id: "T-1001" }))).code).toBe(
+      "blocked",
+    );
   });
 
   it("replays a call with the same idempotency key and refuses the key with other arguments", async () => {
     const run = await startRun();
-    const first = await ws.agent.callTool(run.id, "chat.post_message", { channel: "#support-a", text: "once" }, { idempotencyKey: "k1" });
-    const again = await ws.agent.callTool(run.id, "chat.post_message", { channel: "#support-a", text: "once" }, { idempotencyKey: "k1" });
+    const first = await ws.agent.callTool(
+      run.id,
+      "chat.post_message",
+      { channel: "#support-a", text: "once" },
+      { idempotencyKey: "k1" },
+    );
+    const again = await ws.agent.callTool(
+      run.id,
+      "chat.post_message",
+      { channel: "#support-a", text: "once" },
+      { idempotencyKey: "k1" },
+    );
     expect(again).toMatchObject({ id: first.id, replayed: true, status: "succeeded" });
     expect(h.systems.count("chat", "POST")).toBe(1);
-    expect((await problemOf(ws.agent.callTool(run.id, "chat.post_message", { channel: "#support-a", text: "other" }, { idempotencyKey: "k1" }))).status).toBe(422);
+    expect(
+      (
+        await problemOf(
+          ws.agent.callTool(
+            run.id,
+            "chat.post_message",
+            { channel: "#support-a", text: "other" },
+            { idempotencyKey: "k1" },
+          ),
+        )
+      ).status,
+    ).toBe(422);
   });
 
   it("turns upstream failures into upstream_failed and marks a write that may have been received outcome_unknown", async () => {
@@ -142,11 +196,15 @@ describe("the governed tool call over the HTTP API", () => {
     expect(failed).toMatchObject({ status: 502, code: "upstream_failed", upstreamStatus: 500 });
     h.systems.clearFaults();
 
-    const slow = workflowYaml(h.systems.url).replace("name: support-triage", "name: short-timeout").replace(/timeout: 10s/g, "timeout: 300ms");
+    const slow = workflowYaml(h.systems.url)
+      .replace("name: support-triage", "name: short-timeout")
+      .replace(/timeout: 10s/g, "timeout: 300ms");
     await ws.admin.putWorkflow("support", "short-timeout", slow);
     const run2 = await ws.agent.startRun({ workspace: "support", workflow: "short-timeout" });
     h.systems.setFaults({ system: "chat", timeout: true });
-    const unknown = await problemOf(ws.agent.callTool(run2.id, "chat.post_message", { channel: "#support-x", text: "maybe" }));
+    const unknown = await problemOf(
+      ws.agent.callTool(run2.id, "chat.post_message", { channel: "#support-x", text: "maybe" }),
+    );
     expect(unknown).toMatchObject({ code: "upstream_failed", status: 502, callStatus: "outcome_unknown" });
     const call = await ws.agent.getToolCall(String(unknown.callId));
     expect(call.status).toBe("outcome_unknown");
@@ -161,7 +219,10 @@ describe("separation of duties on approvals", () => {
     expect((await problemOf(ws.agent.decide(pending.approvalId!, "approve"))).status).toBe(403);
     const adminRun = await ws.admin.startRun({ workspace: "support", workflow: "support-triage" });
     const own = await ws.admin.callTool(adminRun.id, "tracker.create_issue", { project: "SUP", title: "my own" });
-    expect(await problemOf(ws.admin.decide(own.approvalId!, "approve"))).toMatchObject({ status: 403, code: "forbidden" });
+    expect(await problemOf(ws.admin.decide(own.approvalId!, "approve"))).toMatchObject({
+      status: 403,
+      code: "forbidden",
+    });
     expect((await ws.agent.getToolCall(pending.id)).status).toBe("pending_approval");
   });
 
@@ -189,7 +250,10 @@ describe("tenants", () => {
   });
 
   it("refuses unknown and revoked keys with 401", async () => {
-    expect((await problemOf(ws.agent.withKey("tgk_nope").startRun({ workspace: "support", workflow: "support-triage" }))).status).toBe(401);
+    expect(
+      (await problemOf(ws.agent.withKey("tgk_nope").startRun({ workspace: "support", workflow: "support-triage" })))
+        .status,
+    ).toBe(401);
     const k = await ws.admin.createKey("support", "short-lived", "agent");
     const short = ws.agent.withKey(k.key);
     await short.startRun({ workspace: "support", workflow: "support-triage" });
@@ -198,9 +262,13 @@ describe("tenants", () => {
   });
 
   it("keeps roles to their jobs", async () => {
-    expect((await problemOf(ws.auditor.startRun({ workspace: "support", workflow: "support-triage" }))).code).toBe("forbidden");
+    expect((await problemOf(ws.auditor.startRun({ workspace: "support", workflow: "support-triage" }))).code).toBe(
+      "forbidden",
+    );
     expect((await problemOf(ws.agent.auditEvents("support"))).code).toBe("forbidden");
-    expect((await problemOf(ws.agent.putWorkflow("support", "support-triage", workflowYaml(h.systems.url)))).code).toBe("forbidden");
+    expect((await problemOf(ws.agent.putWorkflow("support", "support-triage", workflowYaml(h.systems.url)))).code).toBe(
+      "forbidden",
+    );
     expect((await problemOf(ws.admin.createTenant("sneaky"))).code).toBe("forbidden");
   });
 });

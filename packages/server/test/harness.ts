@@ -33,7 +33,9 @@ export async function startHarness(opts: { databaseUrl?: string; dataDir?: strin
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "tollgate-test-"));
   const env = { TOLLGATE_ADMIN_KEY: operatorKey, TOLLGATE_MASTER_KEY: "a".repeat(64) };
   const systems = await startExampleSystems({ port: 0 });
-  const start = () => startServer({ port: 0, dataDir, env, ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}) });
+  const logger = process.env.TOLLGATE_DEBUG ? { level: "error" } : false;
+  const start = () =>
+    startServer({ port: 0, dataDir, env, logger, ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}) });
   let server = await start();
   const h: Harness = {
     server,
@@ -46,15 +48,30 @@ export async function startHarness(opts: { databaseUrl?: string; dataDir?: strin
       await h.operator.createWorkspace(tenant, workspace);
       const key = async (role: "admin" | "agent" | "approver" | "auditor") =>
         new TollgateClient({ url: h.url, key: (await h.operator.createKey(workspace, `${role}-${tenant}`, role)).key });
-      const ws: Workspace = { tenant, workspace, admin: await key("admin"), agent: await key("agent"), approver: await key("approver"), auditor: await key("auditor") };
-      for (const [system, token] of Object.entries(systems.tokens)) await ws.admin.putSecret(workspace, `${system}-token`, token);
+      const ws: Workspace = {
+        tenant,
+        workspace,
+        admin: await key("admin"),
+        agent: await key("agent"),
+        approver: await key("approver"),
+        auditor: await key("auditor"),
+      };
+      for (const [system, token] of Object.entries(systems.tokens))
+        await ws.admin.putSecret(workspace, `${system}-token`, token);
       await ws.admin.putWorkflow(workspace, "support-triage", yaml ?? workflowYaml(systems.url));
       return ws;
     },
     async restart() {
       await server.close();
-      server = await startServer({ port: server.port, dataDir, env, ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}) });
+      server = await startServer({
+        port: server.port,
+        dataDir,
+        env,
+        ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+      });
       h.server = server;
+      // let clients' pooled keep-alive sockets see that the old server closed them
+      await new Promise((r) => setTimeout(r, 100));
     },
     async close() {
       await server.close();
@@ -66,7 +83,9 @@ export async function startHarness(opts: { databaseUrl?: string; dataDir?: strin
 }
 
 /** Runs a promise expected to fail with an API error and returns the problem. */
-export async function problemOf(p: Promise<unknown>): Promise<{ status: number; code: string; detail: string; [k: string]: unknown }> {
+export async function problemOf(
+  p: Promise<unknown>,
+): Promise<{ status: number; code: string; detail: string; [k: string]: unknown }> {
   try {
     await p;
   } catch (e) {

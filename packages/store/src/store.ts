@@ -58,7 +58,10 @@ export class Store {
   }
 
   async createTenant(t: TenantRecord): Promise<void> {
-    await this.db.insertInto("tenants").values({ id: t.id, name: t.name, wrapped_key: t.wrappedKey, created_at: t.createdAt }).execute();
+    await this.db
+      .insertInto("tenants")
+      .values({ id: t.id, name: t.name, wrapped_key: t.wrappedKey, created_at: t.createdAt })
+      .execute();
   }
 
   async getTenant(id: string): Promise<TenantRecord | undefined> {
@@ -67,7 +70,10 @@ export class Store {
   }
 
   async countKeys(): Promise<number> {
-    const r = await this.db.selectFrom("api_keys").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom("api_keys")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
@@ -83,7 +89,11 @@ export class Store {
 
   /** Which tenant a workspace id belongs to (ids are unique across tenants). */
   async workspaceTenant(workspaceId: string): Promise<string | undefined> {
-    const r = await this.db.selectFrom("workspaces").select("tenant_id").where("id", "=", workspaceId).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("workspaces")
+      .select("tenant_id")
+      .where("id", "=", workspaceId)
+      .executeTakeFirst();
     return r?.tenant_id;
   }
 

@@ -31,9 +31,3 @@ export async function postgresTestStore(): Promise<TestStore> {
     },
   };
 }
-
-/** The dialects the contract suite runs on here: SQLite always, PostgreSQL when configured. */
-export const dialects: [string, () => Promise<TestStore>][] = [
-  ["sqlite", sqliteTestStore],
-  ...(pgUrl ? ([["postgres", postgresTestStore]] as [string, () => Promise<TestStore>][]) : []),
-];

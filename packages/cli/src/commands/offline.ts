@@ -36,16 +36,21 @@ export function offlineCommands(program: Command, globals: () => GlobalOptions):
       }
       if (r.ok) {
         const actions = Object.values(r.manifest.systems).reduce((n, s) => n + Object.keys(s.actions).length, 0);
-        process.stdout.write(`${pc.green("valid")}: ${r.manifest.name} ${r.version} (${Object.keys(r.manifest.systems).length} systems, ${actions} actions)\n`);
+        process.stdout.write(
+          `${pc.green("valid")}: ${r.manifest.name} ${r.version} (${Object.keys(r.manifest.systems).length} systems, ${actions} actions)\n`,
+        );
         return;
       }
-      for (const e of r.errors) process.stdout.write(`${file}${e.line ? `:${e.line}` : ""}: ${pc.red(e.path || "(document)")}: ${e.message}\n`);
+      for (const e of r.errors)
+        process.stdout.write(`${file}${e.line ? `:${e.line}` : ""}: ${pc.red(e.path || "(document)")}: ${e.message}\n`);
       throw new CliError(`${r.errors.length} error(s) in ${file}`);
     });
 
   program
     .command("simulate")
-    .description("show what policy decides for a tool call, from a manifest file (--file) or a server's workflow (--workspace)")
+    .description(
+      "show what policy decides for a tool call, from a manifest file (--file) or a server's workflow (--workspace)",
+    )
     .requiredOption("--tool <tool>", "system.action")
     .option("--args <json>", "arguments as a JSON object", "{}")
     .option("--file <manifest>", "decide offline from this manifest file")
@@ -58,11 +63,24 @@ export function offlineCommands(program: Command, globals: () => GlobalOptions):
         const { manifest, version } = loadManifest(readSource(o.file));
         const wf = compileWorkflow(manifest, version);
         const action = resolveAction(wf, o.tool);
-        if (!action) result = { decision: "block", class: null, rules: ["outside_boundary"], reason: `${o.tool} is not an action of workflow ${manifest.name}` };
+        if (!action)
+          result = {
+            decision: "block",
+            class: null,
+            rules: ["outside_boundary"],
+            reason: `${o.tool} is not an action of workflow ${manifest.name}`,
+          };
         else {
           const errors = action.validateArgs(args);
-          if (errors.length > 0) throw new CliError(`invalid arguments: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}`);
-          const d = decide(wf, { tool: { system: action.system, action: action.action, class: action.class }, args, run: {}, usage: {}, now: new Date() });
+          if (errors.length > 0)
+            throw new CliError(`invalid arguments: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}`);
+          const d = decide(wf, {
+            tool: { system: action.system, action: action.action, class: action.class },
+            args,
+            run: {},
+            usage: {},
+            now: new Date(),
+          });
           result = { decision: d.effect, class: action.class, rules: d.rules, reason: d.reason };
         }
       } else {
@@ -71,6 +89,8 @@ export function offlineCommands(program: Command, globals: () => GlobalOptions):
       }
       if (globals().json) return printJson(result);
       const colour = result.decision === "allow" ? pc.green : result.decision === "approve" ? pc.yellow : pc.red;
-      process.stdout.write(`${colour(result.decision)} ${o.tool} (${result.class ?? "unknown"})\n  rules: ${result.rules.join(", ") || "(class default)"}\n  reason: ${result.reason}\n`);
+      process.stdout.write(
+        `${colour(result.decision)} ${o.tool} (${result.class ?? "unknown"})\n  rules: ${result.rules.join(", ") || "(class default)"}\n  reason: ${result.reason}\n`,
+      );
     });
 }

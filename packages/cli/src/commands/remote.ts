@@ -45,7 +45,12 @@ export function remoteCommands(program: Command, globals: () => GlobalOptions): 
     .action(async (o) => {
       const { items } = await client().listKeys(o.workspace);
       if (json()) return printJson(items);
-      process.stdout.write(`${table(["id", "name", "role", "created", "last used", "revoked"], items.map((k) => [k.id, k.name, k.role, ago(k.createdAt), ago(k.lastUsedAt), ago(k.revokedAt)]))}\n`);
+      process.stdout.write(
+        `${table(
+          ["id", "name", "role", "created", "last used", "revoked"],
+          items.map((k) => [k.id, k.name, k.role, ago(k.createdAt), ago(k.lastUsedAt), ago(k.revokedAt)]),
+        )}\n`,
+      );
     });
   keys
     .command("revoke <id>")
@@ -93,10 +98,24 @@ export function remoteCommands(program: Command, globals: () => GlobalOptions): 
     .option("--status <status>")
     .option("--limit <n>", "how many", "20")
     .action(async (o) => {
-      const { items } = await client().listRuns(o.workspace, { ...(o.workflow ? { workflow: o.workflow } : {}), ...(o.status ? { status: o.status } : {}), limit: Number(o.limit) });
+      const { items } = await client().listRuns(o.workspace, {
+        ...(o.workflow ? { workflow: o.workflow } : {}),
+        ...(o.status ? { status: o.status } : {}),
+        limit: Number(o.limit),
+      });
       if (json()) return printJson(items);
       process.stdout.write(
-        `${table(["run", "workflow", "agent", "status", "tool calls", "started"], items.map((r) => [r.id, r.workflow, r.agent, r.stopReason ? `${r.status} (${r.stopReason})` : r.status, r.usage.toolCalls, ago(r.startedAt)]))}\n`,
+        `${table(
+          ["run", "workflow", "agent", "status", "tool calls", "started"],
+          items.map((r) => [
+            r.id,
+            r.workflow,
+            r.agent,
+            r.stopReason ? `${r.status} (${r.stopReason})` : r.status,
+            r.usage.toolCalls,
+            ago(r.startedAt),
+          ]),
+        )}\n`,
       );
     });
   runs
@@ -117,7 +136,17 @@ export function remoteCommands(program: Command, globals: () => GlobalOptions): 
       if (json()) return printJson(items);
       if (items.length === 0) return void process.stdout.write(`no ${o.status} approvals in ${o.workspace}\n`);
       process.stdout.write(
-        `${table(["approval", "tool", "arguments", "why", "requested", "expires"], items.map((a) => [a.id, a.tool, JSON.stringify(a.args).slice(0, 60), a.reason, ago(a.requestedAt), ago(a.expiresAt)]))}\n`,
+        `${table(
+          ["approval", "tool", "arguments", "why", "requested", "expires"],
+          items.map((a) => [
+            a.id,
+            a.tool,
+            JSON.stringify(a.args).slice(0, 60),
+            a.reason,
+            ago(a.requestedAt),
+            ago(a.expiresAt),
+          ]),
+        )}\n`,
       );
     });
   for (const verb of ["approve", "deny"] as const) {
@@ -126,7 +155,11 @@ export function remoteCommands(program: Command, globals: () => GlobalOptions): 
       .option("--reason <text>", "why (recorded in the audit log)")
       .action(async (id: string, o) => {
         const d = await client().decide(id, verb, o.reason, "cli");
-        json() ? printJson(d) : process.stdout.write(`${d.id} ${d.status === "approved" ? pc.green(d.status) : pc.red(d.status)} by ${d.decidedBy}\n`);
+        json()
+          ? printJson(d)
+          : process.stdout.write(
+              `${d.id} ${d.status === "approved" ? pc.green(d.status) : pc.red(d.status)} by ${d.decidedBy}\n`,
+            );
       });
   }
 
@@ -151,7 +184,10 @@ export function remoteCommands(program: Command, globals: () => GlobalOptions): 
       const r = await client().verifyAudit(o.workspace);
       if (json()) printJson(r);
       else if (r.ok) process.stdout.write(`${pc.green("intact")}: ${r.checked} events checked\n`);
-      else process.stdout.write(`${pc.red("TAMPERED")}: first bad event is seq ${r.firstBadSeq} (${r.problem}); ${r.checked} events before it are intact\n`);
+      else
+        process.stdout.write(
+          `${pc.red("TAMPERED")}: first bad event is seq ${r.firstBadSeq} (${r.problem}); ${r.checked} events before it are intact\n`,
+        );
       if (!r.ok) process.exitCode = 2;
     });
 }

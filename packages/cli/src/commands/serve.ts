@@ -11,20 +11,28 @@ export function serveCommand(program: Command): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--data-dir <dir>", "where the embedded store, master key and operator key live", ".tollgate")
     .option("--database-url <url>", "use PostgreSQL instead of the embedded SQLite store (postgres://…)")
-    .option("--demo", "also start the example systems and set up the demo tenant, workspace and support-triage workflow")
+    .option(
+      "--demo",
+      "also start the example systems and set up the demo tenant, workspace and support-triage workflow",
+    )
     .option("--demo-systems-port <port>", "port of the example systems (with --demo)", "4010")
-    .option("--log-level <level>", "server log level", "info")
+    .option("--log-level <level>", "server log level (JSON lines on standard error)", "warn")
     .action(async (o) => {
       const server = await startServer({
         port: Number(o.port),
         host: o.host,
         dataDir: o.dataDir,
         ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
-        logger: { level: o.logLevel },
+        logger: { level: o.logLevel, stream: process.stderr },
       });
-      const out: string[] = [`${pc.bold("Tollgate")} is listening on ${pc.cyan(server.url)}`, `data directory: ${server.dataDir}`];
+      const out: string[] = [
+        `${pc.bold("Tollgate")} is listening on ${pc.cyan(server.url)}`,
+        `data directory: ${server.dataDir}`,
+      ];
       if (server.generatedOperatorKey) {
-        out.push(`${pc.yellow("operator key (shown once, also saved to")} ${server.operatorKeyFile}${pc.yellow(")")}: ${server.generatedOperatorKey}`);
+        out.push(
+          `${pc.yellow("operator key (shown once, also saved to")} ${server.operatorKeyFile}${pc.yellow(")")}: ${server.generatedOperatorKey}`,
+        );
       }
       let stopDemo: (() => Promise<void>) | undefined;
       if (o.demo) {

@@ -5,7 +5,17 @@ function chain(n: number): ChainedAuditEvent[] {
   const out: ChainedAuditEvent[] = [];
   let prev = genesisHash;
   for (let i = 1; i <= n; i++) {
-    const body: AuditEventBody = { seq: i, id: `evt_${i}`, ts: "2026-01-01T00:00:00.000Z", type: "t", workspace: "w", run: null, call: null, actor: "k", data: { i } };
+    const body: AuditEventBody = {
+      seq: i,
+      id: `evt_${i}`,
+      ts: "2026-01-01T00:00:00.000Z",
+      type: "t",
+      workspace: "w",
+      run: null,
+      call: null,
+      actor: "k",
+      data: { i },
+    };
     const hash = chainHash(prev, body);
     out.push({ ...body, prevHash: prev, hash });
     prev = hash;

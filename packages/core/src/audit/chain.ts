@@ -27,7 +27,17 @@ export function chainHash(prevHash: string, event: AuditEventBody): string {
 }
 
 export function bodyOf(e: ChainedAuditEvent): AuditEventBody {
-  return { seq: e.seq, id: e.id, ts: e.ts, type: e.type, workspace: e.workspace, run: e.run, call: e.call, actor: e.actor, data: e.data };
+  return {
+    seq: e.seq,
+    id: e.id,
+    ts: e.ts,
+    type: e.type,
+    workspace: e.workspace,
+    run: e.run,
+    call: e.call,
+    actor: e.actor,
+    data: e.data,
+  };
 }
 
 export interface VerifyResult {
@@ -51,7 +61,12 @@ export function verifyChain(
   let checked = 0;
   for (const e of events) {
     if (e.seq !== expectedSeq) {
-      return { ok: false, checked, firstBadSeq: Math.min(e.seq, expectedSeq), problem: `expected seq ${expectedSeq}, found ${e.seq}: a row is missing or out of order` };
+      return {
+        ok: false,
+        checked,
+        firstBadSeq: Math.min(e.seq, expectedSeq),
+        problem: `expected seq ${expectedSeq}, found ${e.seq}: a row is missing or out of order`,
+      };
     }
     if (e.prevHash !== prev) {
       return { ok: false, checked, firstBadSeq: e.seq, problem: `row ${e.seq} does not link to the row before it` };

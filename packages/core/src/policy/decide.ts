@@ -23,7 +23,7 @@ export function decide(wf: CompiledWorkflow, input: DecisionInput): Decision {
   let errors: { rule: string; message: string }[] | undefined;
   let bindings: Record<string, CelInput> | undefined;
   let effect: Effect = "allow";
-  let reasons: string[] = [];
+  let reasons: string[] | undefined;
 
   for (const rule of candidates) {
     let sentence = rule.sentence;
@@ -49,7 +49,7 @@ export function decide(wf: CompiledWorkflow, input: DecisionInput): Decision {
     if (rank > 0) {
       effect = rule.effect;
       reasons = [sentence];
-    } else if (rank === 0) reasons.push(sentence);
+    } else if (rank === 0) reasons?.push(sentence);
   }
 
   if (applied === undefined) {
@@ -63,7 +63,7 @@ export function decide(wf: CompiledWorkflow, input: DecisionInput): Decision {
     if (errors) decision.errors = errors;
     return decision;
   }
-  const decision: Decision = { effect, rules: applied, reason: reasons.join("; "), defaulted: false };
+  const decision: Decision = { effect, rules: applied, reason: (reasons ?? []).join("; "), defaulted: false };
   if (errors) decision.errors = errors;
   return decision;
 }

@@ -1,24 +1,32 @@
-import { type Detector, eachMatch, F_AT, F_DOT, type Features, type Span } from "./detector.js";
+import { type Detector, digitTrigger, eachRunInRegions, isDigit, type Probe, type Span } from "./detector.js";
 
 // local@domain.tld with a letters-only TLD, so "pkg@1.2.3" (npm versions) is not an address.
 const email =
   /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
-// Retina asset names ("icon@2x.png") have the shape of an address.
 const userinfoBefore = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@'"<>]*:$/;
+// Retina asset names ("icon@2x.png") have the shape of an address.
 const asset = /@\d+x\.(?:png|jpe?g|gif|webp|svg|avif)$/i;
 
 export const emailAddress: Detector = {
   kind: "pii.email",
+  trigger: "@",
   priority: 60,
-  gate: (_s: string, f: Features) => (f.flags & (F_AT | F_DOT)) === (F_AT | F_DOT),
-  find(s: string, out: Span[]) {
-    eachMatch(email, s, (m) => {
-      if (asset.test(m[0])) return;
+  gate: (p: Probe) => p.has("@") && p.has("."),
+  find(p: Probe, out: Span[]) {
+    const s = p.s;
+    // Driven by the "@"s (found fast) rather than by trying the pattern at every position.
+    let from = 0;
+    for (let at = s.indexOf("@"); at >= 0; at = s.indexOf("@", Math.max(at + 1, from))) {
+      email.lastIndex = Math.max(from, at - 64);
+      const m = email.exec(s);
+      if (m === null) return;
+      from = m.index + m[0].length;
+      if (asset.test(m[0])) continue;
       // "scheme://user:pass@host": the "pass@host" part is a password (the connection-string
       // detector's business) and a host, not an address.
-      if (userinfoBefore.test(s.slice(Math.max(0, m.index - 80), m.index))) return;
-      out.push({ start: m.index, end: m.index + m[0].length, kind: "pii.email" });
-    });
+      if (userinfoBefore.test(s.slice(Math.max(0, m.index - 80), m.index))) continue;
+      out.push({ start: m.index, end: from, kind: "pii.email" });
+    }
   },
 };
 
@@ -127,12 +135,16 @@ function standsApart(g: Group[], i: number, j: number): boolean {
   return j === g.length || !inside.has(g[j]!.sep);
 }
 
+const isPhoneChar = (c: number) => isDigit(c) || c === 32 || c === 40 || c === 41 || c === 43 || c === 45 || c === 46;
+
 export const phone: Detector = {
   kind: "pii.phone",
+  trigger: digitTrigger,
   priority: 65,
-  gate: (_s: string, f: Features) => f.digits >= 10,
-  find(s: string, out: Span[]) {
-    eachMatch(run, s, (m) => {
+  gate: (p: Probe) => p.digitRun(),
+  find(p: Probe, out: Span[]) {
+    const s = p.s;
+    eachRunInRegions(p, 10, run, isPhoneChar, (m) => {
       const from = m.index;
       const to = from + m[0].length;
       if (/^[A-Za-z0-9_]/.test(s.slice(to, to + 1))) return; // glued to a word: an id, a hash

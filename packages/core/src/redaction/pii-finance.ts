@@ -1,5 +1,13 @@
 import { ibanValid, luhnValid } from "./checks.js";
-import { type Detector, eachMatch, F_DASH, type Features, type Span } from "./detector.js";
+import {
+  type Detector,
+  digitTrigger,
+  eachMatch,
+  eachRunInRegions,
+  isDigit,
+  type Probe,
+  type Span,
+} from "./detector.js";
 
 /*
  * Payment cards: 13-19 digits, optionally grouped by spaces or dashes (one kind per number),
@@ -8,6 +16,7 @@ import { type Detector, eachMatch, F_DASH, type Features, type Span } from "./de
  * valid slice, so "4111 1111 1111 1111 12 items" still loses the card.
  */
 const digitRun = /(?<![\w.,-])\d+(?:[ -]\d+)*/g;
+const isCardChar = (c: number) => isDigit(c) || c === 32 || c === 45;
 
 function network(d: string): boolean {
   const n = d.length;
@@ -28,10 +37,12 @@ export function isCardNumber(digits: string): boolean {
 
 export const card: Detector = {
   kind: "pii.card",
+  trigger: digitTrigger,
   priority: 55,
-  gate: (_s: string, f: Features) => f.digits >= 13,
-  find(s: string, out: Span[]) {
-    eachMatch(digitRun, s, (m) => {
+  gate: (p: Probe) => p.digitRun(),
+  find(p: Probe, out: Span[]) {
+    const s = p.s;
+    eachRunInRegions(p, 13, digitRun, isCardChar, (m) => {
       const end = m.index + m[0].length;
       if (/[A-Za-z_]/.test(s[end] ?? "") || /^[.,]\d/.test(s.slice(end, end + 2))) return;
       const parts = m[0].split(/([ -])/); // [group, sep, group, sep, ...]
@@ -149,9 +160,11 @@ const ibanStart = /(?<![A-Za-z0-9])([A-Z]{2})\d{2}(?= ?[A-Z0-9])/g;
 
 export const iban: Detector = {
   kind: "pii.iban",
+  trigger: digitTrigger,
   priority: 55,
-  gate: (_s: string, f: Features) => f.upper >= 2 && f.digits >= 6,
-  find(s: string, out: Span[]) {
+  gate: (p: Probe) => p.digitRun(),
+  find(p: Probe, out: Span[]) {
+    const s = p.s;
     eachMatch(ibanStart, s, (m) => {
       const len = ibanLength[m[1]!];
       if (len === undefined) return;
@@ -172,13 +185,15 @@ export const iban: Detector = {
 // US SSN, dashed form only: nine bare digits are far more often something else. Never-issued
 // ranges are excluded (area 000, 666, 900-999; group 00; serial 0000).
 const ssnPattern = /(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])/g;
+const isSsnChar = (c: number) => isDigit(c) || c === 45;
 
 export const ssn: Detector = {
   kind: "pii.ssn",
+  trigger: digitTrigger,
   priority: 55,
-  gate: (_s: string, f: Features) => f.digits >= 9 && (f.flags & F_DASH) !== 0,
-  find(s: string, out: Span[]) {
-    eachMatch(ssnPattern, s, (m) => {
+  gate: (p: Probe) => p.has("-") && p.digitRun(),
+  find(p: Probe, out: Span[]) {
+    eachRunInRegions(p, 9, ssnPattern, isSsnChar, (m) => {
       const area = m[1]!;
       if (area === "000" || area === "666" || area[0] === "9" || m[2] === "00" || m[3] === "0000") return;
       out.push({ start: m.index, end: m.index + m[0].length, kind: "pii.ssn" });

@@ -1,4 +1,4 @@
-import { type Detector, eachMatch, F_DOT, type Features, type Span } from "./detector.js";
+import { type Detector, eachMatch, type Probe, type Span } from "./detector.js";
 
 /*
  * IP addresses (opt-in: only with "pii.ip" or "pii"). A dotted quad is indistinguishable from a
@@ -6,18 +6,24 @@ import { type Detector, eachMatch, F_DOT, type Features, type Span } from "./det
  * redacted when this detector is on. Octets are 0-255 without leading zeros.
  */
 const octet = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
-const ipv4 = new RegExp(`(?<![\\w.])${octet}(?:\\.${octet}){3}(?![\\w]|\\.\\d)`, "g");
+const ipv4Exact = new RegExp(`^${octet}(?:\\.${octet}){3}$`);
+// A plain candidate, checked in code: a leading lookbehind would be tried at every position.
+const ipv4Candidate = /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g;
+const ipv4Probe = /\d\.\d{1,3}\.\d/;
 const versionWord = /(?:^|[^A-Za-z])(?:version|ver|release|build|v)\.?\s*[:=]?\s*$/i;
 
-// Hex, colons and dots; validated by parsing, so times (10:30:00) and MACs (6 groups) fail.
-const ipv6Candidate = /(?<![\w:.%])[0-9A-Fa-f:][0-9A-Fa-f:.]{1,44}(?:%[A-Za-z0-9_.]{1,16})?/g;
+function isWordChar(c: string | undefined): boolean {
+  return c !== undefined && /\w/.test(c);
+}
 
-const ipv4Exact = new RegExp(`^${octet}(?:\\.${octet}){3}$`);
+function isV6Char(c: number): boolean {
+  return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46; // hex : .
+}
 
 /**
  * Whether `s` is an IPv6 address worth redacting: well formed, at least two non-empty groups
  * (so "::1" and "::" stay: loopback and unspecified identify nobody) and at least one digit
- * (so code like "dead::beef" stays).
+ * (so code like "dead::beef" stays). Times (10:30:00) and MACs (six groups) are not well formed.
  */
 export function isIPv6(s: string): boolean {
   const zone = s.indexOf("%");
@@ -46,25 +52,49 @@ export function isIPv6(s: string): boolean {
   return halves.length === 2 ? count <= 7 : count === 8;
 }
 
+function findIPv4(s: string, out: Span[]): void {
+  eachMatch(ipv4Candidate, s, (m) => {
+    const end = m.index + m[0].length;
+    const before = s[m.index - 1];
+    if (isWordChar(before) || before === "." || isWordChar(s[end]) || /^\.\d/.test(s.slice(end, end + 2))) return;
+    if (!ipv4Exact.test(m[0])) return;
+    if (versionWord.test(s.slice(Math.max(0, m.index - 16), m.index))) return;
+    out.push({ start: m.index, end, kind: "pii.ip" });
+  });
+}
+
+/** Driven by the colons: each is widened to the hex/colon/dot run around it, which is then parsed. */
+function findIPv6(s: string, out: Span[]): void {
+  let done = 0;
+  for (let i = s.indexOf(":"); i >= 0; i = s.indexOf(":", Math.max(i + 1, done))) {
+    // Most colons (JSON members, "Note: ...") touch no hex digit or second colon: skip them early.
+    if (!isV6Char(s.charCodeAt(i + 1)) && !isV6Char(s.charCodeAt(i - 1))) continue;
+    let start = i;
+    while (start > done && isV6Char(s.charCodeAt(start - 1))) start--;
+    let end = i + 1;
+    while (end < s.length && isV6Char(s.charCodeAt(end))) end++;
+    done = end;
+    if (end - start > 45) continue;
+    const zone = /^%[A-Za-z0-9_.]{1,16}/.exec(s.slice(end, end + 17));
+    let c = s.slice(start, end);
+    while (c.endsWith(".")) c = c.slice(0, -1);
+    if (zone && c.length === end - start) {
+      c += zone[0];
+      end += zone[0].length;
+    } else end = start + c.length;
+    if (isWordChar(s[start - 1]) || isWordChar(s[end]) || !isIPv6(c)) continue;
+    out.push({ start, end, kind: "pii.ip" });
+  }
+}
+
 export const ipAddress: Detector = {
   kind: "pii.ip",
+  trigger: ":|\\d\\.\\d{1,3}\\.\\d",
   priority: 70,
-  gate: (_s: string, f: Features) => (f.digits >= 4 && (f.flags & F_DOT) !== 0) || f.colons >= 2,
-  find(s: string, out: Span[]) {
-    if (s.includes(".")) {
-      eachMatch(ipv4, s, (m) => {
-        if (versionWord.test(s.slice(Math.max(0, m.index - 16), m.index))) return;
-        out.push({ start: m.index, end: m.index + m[0].length, kind: "pii.ip" });
-      });
-    }
-    if (s.includes(":")) {
-      eachMatch(ipv6Candidate, s, (m) => {
-        let c = m[0];
-        while (c.endsWith(".")) c = c.slice(0, -1);
-        if (/\w/.test(s[m.index + c.length] ?? "") && m[0].length === c.length) return;
-        if (!c.includes(":") || !isIPv6(c)) return;
-        out.push({ start: m.index, end: m.index + c.length, kind: "pii.ip" });
-      });
-    }
+  gate: (p: Probe) => p.has(":") || (p.has(".") && ipv4Probe.test(p.s)),
+  find(p: Probe, out: Span[]) {
+    const s = p.s;
+    if (s.includes(".") && ipv4Probe.test(s)) findIPv4(s, out);
+    if (s.includes(":")) findIPv6(s, out);
   },
 };

@@ -1,5 +1,5 @@
 import { hasDigitAndLetter, isPlaceholderValue } from "./checks.js";
-import { type Detector, eachMatch, type Features, lowered, type Span } from "./detector.js";
+import { type Detector, nameTrigger, eachMatch, NAME_AUTH, type Probe, type Span } from "./detector.js";
 
 // PEM blocks go whole, header to footer. A block cut off without its footer (a truncated log
 // line) still goes, to the end of the input: the base64 body is the key.
@@ -7,9 +7,11 @@ const pemBlock = /-----BEGIN ([A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?)-----(?:[\s\
 
 export const privateKey: Detector = {
   kind: "secrets.private_key",
+  trigger: "-----BEGIN",
   priority: 10,
-  gate: (s: string) => s.includes("-----BEGIN"),
-  find(s: string, out: Span[]) {
+  gate: (p: Probe) => p.has("-----BEGIN"),
+  find(p: Probe, out: Span[]) {
+    const s = p.s;
     eachMatch(pemBlock, s, (m) => {
       out.push({ start: m.index, end: m.index + m[0].length, kind: "secrets.private_key" });
     });
@@ -22,9 +24,11 @@ const jwt = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}(?:\.[A-Za
 
 export const jwtToken: Detector = {
   kind: "secrets.jwt",
+  trigger: "yJ",
   priority: 15,
-  gate: (s: string) => s.includes("eyJ"),
-  find(s: string, out: Span[]) {
+  gate: (p: Probe) => p.has("yJ"), // "eyJ" starts with the commonest letter; "yJ" is found fast
+  find(p: Probe, out: Span[]) {
+    const s = p.s;
     eachMatch(jwt, s, (m) => {
       out.push({ start: m.index, end: m.index + m[0].length, kind: "secrets.jwt" });
     });
@@ -40,6 +44,7 @@ const bearer = /(?<![A-Za-z0-9])bearer\s+([A-Za-z0-9._~+/-]{8,}=*)(?![A-Za-z0-9.
 // A bare "Basic <base64>" only when it decodes to "user:password".
 const basic = /(?<![A-Za-z0-9])basic\s+([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])/gi;
 
+const schemeWord = /[Bb]earer|BEARER|[Bb]asic|BASIC/;
 const singleTokenSchemes = new Set(["basic", "bearer", "token", "apikey", "key"]);
 
 function authValue(s: string, from: number, quote: string | undefined, out: Span[]): void {
@@ -68,12 +73,11 @@ function isBasicCredential(b64: string): boolean {
 
 export const bearerToken: Detector = {
   kind: "secrets.bearer",
+  trigger: `[Bb]earer|BEARER|[Bb]asic|BASIC|${nameTrigger}`,
   priority: 30,
-  gate: (s: string, f: Features) => {
-    const lc = lowered(s, f);
-    return lc.includes("bearer") || lc.includes("basic") || lc.includes("authorization");
-  },
-  find(s: string, out: Span[]) {
+  gate: (p: Probe) => schemeWord.test(p.s) || (p.names() & NAME_AUTH) !== 0,
+  find(p: Probe, out: Span[]) {
+    const s = p.s;
     eachMatch(authHeader, s, (m) => {
       authValue(s, m.index + m[0].length, m[1], out);
     });
@@ -100,9 +104,11 @@ const connString = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,30}:\/\/[^\s:/@'
 
 export const connectionString: Detector = {
   kind: "secrets.connection_string",
+  trigger: "://",
   priority: 25,
-  gate: (s: string) => s.includes("://") && s.includes("@"),
-  find(s: string, out: Span[]) {
+  gate: (p: Probe) => p.has("@") && p.has("://"),
+  find(p: Probe, out: Span[]) {
+    const s = p.s;
     eachMatch(connString, s, (m) => {
       const pass = m[1]!;
       if (isPlaceholderValue(pass)) return;

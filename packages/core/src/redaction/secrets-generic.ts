@@ -1,15 +1,8 @@
 import { charClasses, entropy, isPlaceholderValue } from "./checks.js";
-import { type Detector, eachMatch, F_EQ, type Features, lowered, type Span } from "./detector.js";
+import { type Detector, nameTrigger, eachMatch, NAME_SECRET, type Probe, type Span, secretWords } from "./detector.js";
 
-/*
- * "name = value" / "name: value" / "name": "value" where the name ENDS in a secret-like word
- * (DB_PASSWORD, clientSecret, x-api-key, access_token). Ending, not containing: "token_type" and
- * "password_policy" name something else. "tokens" (plural) is left out on purpose: it is how
- * model usage counts are named. "pwd" is left out: PWD is the working directory.
- */
-const named =
-  /(password|passwd|passphrase|secrets?|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|auth[_-]?key|credentials?)(?![A-Za-z0-9_])\\?["']?[ \t]*[:=][ \t]*/gi;
-const keywordHint = /pass|secret|token|key|credential/;
+// "name = value" / "name: value" / "name": "value" where the name ends in a secret-like word.
+const named = new RegExp(`(${secretWords})(?![A-Za-z0-9_])\\\\?["']?[ \\t]*[:=][ \\t]*`, "gi");
 
 // Strong names say "this is a secret" by themselves; a lower entropy bar applies to their values.
 const strong = /^(?:pass|secret|private|credential)/i;
@@ -43,9 +36,11 @@ export function looksSecret(v: string, strongName: boolean): boolean {
 
 export const generic: Detector = {
   kind: "secrets.generic",
+  trigger: nameTrigger,
   priority: 50,
-  gate: (s: string, f: Features) => (f.colons > 0 || (f.flags & F_EQ) !== 0) && keywordHint.test(lowered(s, f)),
-  find(s: string, out: Span[]) {
+  gate: (p: Probe) => (p.names() & NAME_SECRET) !== 0,
+  find(p: Probe, out: Span[]) {
+    const s = p.s;
     eachMatch(named, s, (m) => {
       const range = readValue(s, m.index + m[0].length);
       if (!range) return;
@@ -84,6 +79,15 @@ const nameSuffix = /(?:password|passwd|passphrase|secret|token|apikey|secretkey|
  */
 export function isSecretKeyName(key: string): boolean {
   if (key.length < 3 || key.length > 64) return false;
-  const k = key.toLowerCase().replace(/[-_.\s]/g, "");
-  return exactNames.has(k) || nameSuffix.test(k);
+  let r = keyNames.get(key);
+  if (r === undefined) {
+    const k = key.toLowerCase().replace(/[-_.\s]/g, "");
+    r = exactNames.has(k) || nameSuffix.test(k);
+    if (keyNames.size >= 4096) keyNames.clear();
+    keyNames.set(key, r);
+  }
+  return r;
 }
+
+// Object keys repeat (one schema, many values), so answers are cached, within a bound.
+const keyNames = new Map<string, boolean>();

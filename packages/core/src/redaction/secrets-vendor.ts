@@ -1,5 +1,5 @@
 import { hasDigitAndLetter } from "./checks.js";
-import { type Detector, eachMatch, type Features, lowered, type Span } from "./detector.js";
+import { type Detector, nameTrigger, eachMatch, NAME_SECRET, type Probe, type Span, someAt } from "./detector.js";
 
 // Vendor credentials have fixed, documented prefixes; the prefix test is the prefilter and the
 // lookarounds keep a match from starting or ending inside a longer identifier.
@@ -11,11 +11,11 @@ const awsSecret =
 
 export const aws: Detector = {
   kind: "secrets.aws",
+  trigger: `AKIA|ASIA|${nameTrigger}`,
   priority: 20,
-  gate: (s: string, f: Features) =>
-    (f.upper >= 4 && (s.includes("AKIA") || s.includes("ASIA"))) ||
-    (s.length >= 48 && lowered(s, f).includes("secret")),
-  find(s: string, out: Span[]) {
+  gate: (p: Probe) => p.has("AKIA") || p.has("ASIA") || (p.s.length >= 48 && (p.names() & NAME_SECRET) !== 0),
+  find(p: Probe, out: Span[]) {
+    const s = p.s;
     eachMatch(awsKeyId, s, (m) => {
       out.push({ start: m.index, end: m.index + m[0].length, kind: "secrets.aws" });
     });
@@ -30,13 +30,19 @@ export const aws: Detector = {
 
 const githubToken =
   /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{36,251})(?![A-Za-z0-9_])/g;
-const githubPrefix = /gh[pousr]_|github_pat_/;
 
 export const github: Detector = {
   kind: "secrets.github",
+  trigger: "_",
   priority: 20,
-  gate: (s: string) => s.includes("_") && githubPrefix.test(s),
-  find(s: string, out: Span[]) {
+  gate: (p: Probe) =>
+    someAt(
+      p.s,
+      "_",
+      (i) => (p.s.startsWith("gh", i - 3) && "pousr".includes(p.s[i - 1]!)) || p.s.startsWith("github_pat", i - 10),
+    ),
+  find(p: Probe, out: Span[]) {
+    const s = p.s;
     eachMatch(githubToken, s, (m) => {
       out.push({ start: m.index, end: m.index + m[0].length, kind: "secrets.github" });
     });
@@ -50,9 +56,11 @@ const slackWebhook = /https?:\/\/hooks\.slack\.com\/(?:services|workflows|trigge
 
 export const slack: Detector = {
   kind: "secrets.slack",
+  trigger: "xox|xapp-|://",
   priority: 20,
-  gate: (s: string) => s.includes("xox") || s.includes("xapp-") || s.includes("hooks.slack.com"),
-  find(s: string, out: Span[]) {
+  gate: (p: Probe) => p.has("xox") || p.has("xapp-") || (p.has("://") && p.has("hooks.slack.com")),
+  find(p: Probe, out: Span[]) {
+    const s = p.s;
     eachMatch(slackToken, s, (m) => {
       if (!/\d/.test(m[0])) return;
       out.push({ start: m.index, end: m.index + m[0].length, kind: "secrets.slack" });
@@ -69,9 +77,12 @@ const openaiKey = /(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,400}(?![A-Za-z0-9_-])/g
 
 export const openai: Detector = {
   kind: "secrets.openai",
+  trigger: "sk-",
   priority: 20,
-  gate: (s: string) => s.includes("sk-"),
-  find(s: string, out: Span[]) {
+  // "sk-" starts with a common letter; finding the rarer "-" first is cheaper.
+  gate: (p: Probe) => someAt(p.s, "-", (i) => p.s[i - 1] === "k" && p.s[i - 2] === "s"),
+  find(p: Probe, out: Span[]) {
+    const s = p.s;
     eachMatch(openaiKey, s, (m) => {
       const body = m[0].slice(3);
       const mixedCase = /[a-z]/.test(body) && /[A-Z]/.test(body);

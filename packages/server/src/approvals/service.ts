@@ -48,7 +48,14 @@ export class ApprovalService {
         requestedBy: a.requestedBy,
         requestedAt: a.createdAt,
         expiresAt: a.expiresAt,
-        ...(a.decidedAt ? { decidedBy: a.decidedByName ?? a.decidedBy, decidedAt: a.decidedAt, decisionReason: a.reason, channel: a.channel } : {}),
+        ...(a.decidedAt
+          ? {
+              decidedBy: a.decidedByName ?? a.decidedBy,
+              decidedAt: a.decidedAt,
+              decisionReason: a.reason,
+              channel: a.channel,
+            }
+          : {}),
       });
     }
     return { items };
@@ -62,23 +69,46 @@ export class ApprovalService {
     const call = await scope.toolCalls.get(approval.callId);
     const run = await scope.runs.get(approval.runId);
     if (!call || !run) throw new TollgateError("not_found", `approval ${approvalId} has no call`);
-    if (approval.status !== "pending") throw new TollgateError("conflict", `approval ${approvalId} is already ${approval.status}`, { status: approval.status });
+    if (approval.status !== "pending")
+      throw new TollgateError("conflict", `approval ${approvalId} is already ${approval.status}`, {
+        status: approval.status,
+      });
     if (p.keyId === call.requestedBy || p.keyId === run.startedBy) {
       throw new TollgateError("forbidden", "the key that asked for this call (or started its run) cannot approve it");
     }
-    if (call.argsHash !== approval.argsHash) throw new TollgateError("conflict", "the call's arguments do not match the approval");
+    if (call.argsHash !== approval.argsHash)
+      throw new TollgateError("conflict", "the call's arguments do not match the approval");
     const now = iso(this.clock);
     if (approval.expiresAt <= now) {
       await this.expire(p.tenantId, approval);
-      throw new TollgateError("conflict", `approval ${approvalId} expired at ${approval.expiresAt}`, { status: "expired" });
+      throw new TollgateError("conflict", `approval ${approvalId} expired at ${approval.expiresAt}`, {
+        status: "expired",
+      });
     }
     const status = req.decision === "approve" ? "approved" : "denied";
     const channel = req.channel ?? "api";
     const decided = await this.store.transaction(p.tenantId, async (s) => {
-      if (!(await s.approvals.decide(approvalId, { status, decidedBy: p.keyId, decidedByName: p.name, decidedAt: now, reason: req.reason ?? null, channel }))) return false;
+      if (
+        !(await s.approvals.decide(approvalId, {
+          status,
+          decidedBy: p.keyId,
+          decidedByName: p.name,
+          decidedAt: now,
+          reason: req.reason ?? null,
+          channel,
+        }))
+      )
+        return false;
       await s.toolCalls.update(
         call.id,
-        status === "approved" ? { status: "approved" } : { status: "denied", finishedAt: now, argsSealed: null, error: { code: "denied", message: req.reason ? `denied: ${req.reason}` : "denied by an approver" } },
+        status === "approved"
+          ? { status: "approved" }
+          : {
+              status: "denied",
+              finishedAt: now,
+              argsSealed: null,
+              error: { code: "denied", message: req.reason ? `denied: ${req.reason}` : "denied by an approver" },
+            },
         "pending_approval",
       );
       await s.audit.append(
@@ -89,7 +119,14 @@ export class ApprovalService {
             run: approval.runId,
             call: call.id,
             actor: p.keyId,
-            data: { approvalId, decision: status, approver: { keyId: p.keyId, name: p.name, role: p.role }, reason: req.reason ?? null, channel, shown: { tool: call.tool, args: call.args, rules: call.rules } },
+            data: {
+              approvalId,
+              decision: status,
+              approver: { keyId: p.keyId, name: p.name, role: p.role },
+              reason: req.reason ?? null,
+              channel,
+              shown: { tool: call.tool, args: call.args, rules: call.rules },
+            },
           },
         ],
         now,
@@ -102,7 +139,15 @@ export class ApprovalService {
     } else {
       this.calls.notifyDone(call.id);
     }
-    return { id: approvalId, status, decidedBy: p.name, decidedByKey: p.keyId, decidedAt: now, reason: req.reason ?? null, channel };
+    return {
+      id: approvalId,
+      status,
+      decidedBy: p.name,
+      decidedByKey: p.keyId,
+      decidedAt: now,
+      reason: req.reason ?? null,
+      channel,
+    };
   }
 
   /** Runs an approved call from its stored (sealed) arguments, once: approved → executing is a compare-and-set. */
@@ -112,7 +157,10 @@ export class ApprovalService {
     if (!call || call.status !== "approved" || !call.argsSealed) return;
     const run = await scope.runs.get(call.runId);
     if (!run) return;
-    const args = JSON.parse(await this.vault.open(tenantId, "tool_calls", call.id, call.argsSealed)) as Record<string, unknown>;
+    const args = JSON.parse(await this.vault.open(tenantId, "tool_calls", call.id, call.argsSealed)) as Record<
+      string,
+      unknown
+    >;
     if (hashJson(args) !== call.argsHash) throw new Error(`stored arguments of ${call.id} do not match their hash`);
     const wf = await this.workflows.compiledVersion(tenantId, run.workspaceId, run.workflow, run.workflowVersion);
     const action = resolveAction(wf, call.tool);
@@ -125,9 +173,39 @@ export class ApprovalService {
   async expire(tenantId: string, approval: ApprovalRecord): Promise<void> {
     const now = iso(this.clock);
     await this.store.transaction(tenantId, async (s) => {
-      if (!(await s.approvals.decide(approval.id, { status: "expired", decidedBy: null, decidedByName: null, decidedAt: now, reason: "no decision before the approval timed out", channel: null }))) return;
-      await s.toolCalls.update(approval.callId, { status: "expired", finishedAt: now, argsSealed: null, error: { code: "expired", message: "no approver decided in time" } }, "pending_approval");
-      await s.audit.append([{ type: "approval.expired", workspace: approval.workspaceId, run: approval.runId, call: approval.callId, data: { approvalId: approval.id } }], now);
+      if (
+        !(await s.approvals.decide(approval.id, {
+          status: "expired",
+          decidedBy: null,
+          decidedByName: null,
+          decidedAt: now,
+          reason: "no decision before the approval timed out",
+          channel: null,
+        }))
+      )
+        return;
+      await s.toolCalls.update(
+        approval.callId,
+        {
+          status: "expired",
+          finishedAt: now,
+          argsSealed: null,
+          error: { code: "expired", message: "no approver decided in time" },
+        },
+        "pending_approval",
+      );
+      await s.audit.append(
+        [
+          {
+            type: "approval.expired",
+            workspace: approval.workspaceId,
+            run: approval.runId,
+            call: approval.callId,
+            data: { approvalId: approval.id },
+          },
+        ],
+        now,
+      );
     });
     this.calls.notifyDone(approval.callId);
   }

@@ -12,7 +12,9 @@ export class AuditService {
 
   async events(p: Principal, workspaceId: string, after: number | undefined, limit: number) {
     const tenantId = await workspaceAccess(this.store, p, workspaceId, can.readAudit);
-    const items = await this.store.scope(tenantId).audit.list({ workspaceId, ...(after !== undefined ? { afterSeq: after } : {}), limit });
+    const items = await this.store
+      .scope(tenantId)
+      .audit.list({ workspaceId, ...(after !== undefined ? { afterSeq: after } : {}), limit });
     const last = items[items.length - 1];
     return { items: items.map(auditEventView), next: items.length === limit && last ? String(last.seq) : null };
   }

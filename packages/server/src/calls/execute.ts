@@ -36,7 +36,8 @@ export class Executor {
     const authorization = await this.credentials(input);
     const connector = this.connectors.http;
     const { maxAttempts, initialDelayMs, maxDelayMs } = input.wf.retry;
-    const idempotent = input.action.class === "READ" || (input.action.connector as { idempotency?: boolean }).idempotency === true;
+    const idempotent =
+      input.action.class === "READ" || (input.action.connector as { idempotency?: boolean }).idempotency === true;
     let attempt = 0;
     for (;;) {
       attempt++;
@@ -66,11 +67,17 @@ export class Executor {
     if (auth.type === "bearer" && auth.secretRef) {
       const token = await this.vault.getSecret(input.tenantId, input.workspaceId, auth.secretRef);
       if (token === undefined) {
-        throw new TollgateError("credentials_unavailable", `secret ${auth.secretRef} for system ${input.action.system} is not set in workspace ${input.workspaceId}`);
+        throw new TollgateError(
+          "credentials_unavailable",
+          `secret ${auth.secretRef} for system ${input.action.system} is not set in workspace ${input.workspaceId}`,
+        );
       }
       return `Bearer ${token}`;
     }
-    throw new TollgateError("credentials_unavailable", `system ${input.action.system} uses ${auth.type} credentials, which this server cannot provide yet`);
+    throw new TollgateError(
+      "credentials_unavailable",
+      `system ${input.action.system} uses ${auth.type} credentials, which this server cannot provide yet`,
+    );
   }
 }
 
@@ -83,11 +90,22 @@ function isRetryable(e: ConnectorError, idempotent: boolean): boolean {
 
 function failure(e: ConnectorError, attempts: number, idempotent: boolean): ExecutionOutcome {
   if (e.delivery === "maybe_sent" && !idempotent) {
-    return { status: "outcome_unknown", error: { code: "outcome_unknown", message: `${e.message}; the request may have been received, so it is not retried` }, attempts };
+    return {
+      status: "outcome_unknown",
+      error: {
+        code: "outcome_unknown",
+        message: `${e.message}; the request may have been received, so it is not retried`,
+      },
+      attempts,
+    };
   }
   return {
     status: "failed",
-    error: { code: "upstream_failed", message: e.message, ...(e.upstreamStatus ? { upstreamStatus: e.upstreamStatus } : {}) },
+    error: {
+      code: "upstream_failed",
+      message: e.message,
+      ...(e.upstreamStatus ? { upstreamStatus: e.upstreamStatus } : {}),
+    },
     attempts,
   };
 }

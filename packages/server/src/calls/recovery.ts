@@ -11,13 +11,36 @@ export async function recoverInterruptedCalls(s: Services, log: FastifyBaseLogge
   for (const call of await s.store.findCallsInStatus("executing")) {
     const now = iso(s.clock);
     await s.store.transaction(call.tenantId, async (t) => {
-      const error = { code: "outcome_unknown", message: "Tollgate stopped while this call was executing; it is not re-run" };
-      if (!(await t.toolCalls.update(call.id, { status: "outcome_unknown", finishedAt: now, error, argsSealed: null }, "executing"))) return;
-      await t.audit.append([{ type: "tool_call.outcome_unknown", workspace: call.workspaceId, run: call.runId, call: call.id, data: { tool: call.tool, error, recovered: true } }], now);
+      const error = {
+        code: "outcome_unknown",
+        message: "Tollgate stopped while this call was executing; it is not re-run",
+      };
+      if (
+        !(await t.toolCalls.update(
+          call.id,
+          { status: "outcome_unknown", finishedAt: now, error, argsSealed: null },
+          "executing",
+        ))
+      )
+        return;
+      await t.audit.append(
+        [
+          {
+            type: "tool_call.outcome_unknown",
+            workspace: call.workspaceId,
+            run: call.runId,
+            call: call.id,
+            data: { tool: call.tool, error, recovered: true },
+          },
+        ],
+        now,
+      );
     });
     log.warn({ callId: call.id, tool: call.tool }, "call interrupted by a restart marked outcome_unknown");
   }
   for (const call of await s.store.findCallsInStatus("approved")) {
-    s.approvals.runApproved(call.tenantId, call.id).catch((e) => log.error({ err: e, callId: call.id }, "running an approved call after restart failed"));
+    s.approvals
+      .runApproved(call.tenantId, call.id)
+      .catch((e) => log.error({ err: e, callId: call.id }, "running an approved call after restart failed"));
   }
 }

@@ -96,20 +96,31 @@ export class CallService {
   private async runningRun(p: Principal, scope: TenantScope, runId: string): Promise<RunRecord> {
     const run = ownWorkspace(p, await scope.runs.get(runId), "run", runId);
     if (run.status !== "running") {
-      throw new TollgateError("run_not_running", `run ${runId} is ${run.status}${run.stopReason ? ` (${run.stopReason})` : ""}`, {
-        runStatus: run.status,
-        stopReason: run.stopReason,
-      });
+      throw new TollgateError(
+        "run_not_running",
+        `run ${runId} is ${run.status}${run.stopReason ? ` (${run.stopReason})` : ""}`,
+        {
+          runStatus: run.status,
+          stopReason: run.stopReason,
+        },
+      );
     }
     if (run.deadlineAt && this.clock.now().toISOString() > run.deadlineAt) {
       await this.stopRun(p, run, "wall_clock_exceeded");
-      throw new TollgateError("budget_exceeded", `run ${runId} ran past its wall-clock budget and was stopped`, { stopReason: "wall_clock_exceeded" });
+      throw new TollgateError("budget_exceeded", `run ${runId} ran past its wall-clock budget and was stopped`, {
+        stopReason: "wall_clock_exceeded",
+      });
     }
     return run;
   }
 
   /** Stage: closed world. Anything not in the manifest is blocked, and on record. */
-  private async refuseOutsideBoundary(p: Principal, run: RunRecord, req: ToolCallRequest, storedArgs: unknown): Promise<never> {
+  private async refuseOutsideBoundary(
+    p: Principal,
+    run: RunRecord,
+    req: ToolCallRequest,
+    storedArgs: unknown,
+  ): Promise<never> {
     const id = newId("call");
     const reason = `${req.tool} is not an action of workflow ${run.workflow}`;
     const now = iso(this.clock);
@@ -134,7 +145,16 @@ export class CallService {
         startedAt: null,
       });
       await s.audit.append(
-        [{ type: "tool_call.decided", workspace: run.workspaceId, run: run.id, call: id, actor: p.keyId, data: { tool: req.tool, args: storedArgs, decision: "block", rules: ["outside_boundary"], reason } }],
+        [
+          {
+            type: "tool_call.decided",
+            workspace: run.workspaceId,
+            run: run.id,
+            call: id,
+            actor: p.keyId,
+            data: { tool: req.tool, args: storedArgs, decision: "block", rules: ["outside_boundary"], reason },
+          },
+        ],
         now,
       );
     });
@@ -142,29 +162,59 @@ export class CallService {
   }
 
   /** Stage: arguments against the action's input schema. Refusals are audited, not stored as calls. */
-  private async validateArgs(p: Principal, run: RunRecord, action: CompiledAction, args: unknown, storedArgs: unknown): Promise<void> {
+  private async validateArgs(
+    p: Principal,
+    run: RunRecord,
+    action: CompiledAction,
+    args: unknown,
+    storedArgs: unknown,
+  ): Promise<void> {
     const errors = action.validateArgs(args);
     if (errors.length === 0) return;
     await this.intentTransaction(p.tenantId, (s) =>
       s.audit.append(
-        [{ type: "tool_call.rejected", workspace: run.workspaceId, run: run.id, actor: p.keyId, data: { tool: action.id, args: storedArgs, errors } }],
+        [
+          {
+            type: "tool_call.rejected",
+            workspace: run.workspaceId,
+            run: run.id,
+            actor: p.keyId,
+            data: { tool: action.id, args: storedArgs, errors },
+          },
+        ],
         iso(this.clock),
       ),
     );
-    throw new TollgateError("invalid_arguments", `arguments of ${action.id} do not match its input schema: ${errors[0]?.path} ${errors[0]?.message}`, { errors });
+    throw new TollgateError(
+      "invalid_arguments",
+      `arguments of ${action.id} do not match its input schema: ${errors[0]?.path} ${errors[0]?.message}`,
+      { errors },
+    );
   }
 
   /** Stage: an idempotency key replays the stored outcome of the same call. */
-  private async replayIdempotent(scope: TenantScope, runId: string, key: string, argsHash: string): Promise<ToolCallAnswer | undefined> {
+  private async replayIdempotent(
+    scope: TenantScope,
+    runId: string,
+    key: string,
+    argsHash: string,
+  ): Promise<ToolCallAnswer | undefined> {
     const previous = await scope.toolCalls.findByIdempotencyKey(runId, key);
     if (!previous) return undefined;
     if (previous.argsHash !== argsHash) {
-      throw new TollgateError("invalid_arguments", `idempotency key ${key} was used with other arguments`, { callId: previous.id });
+      throw new TollgateError("invalid_arguments", `idempotency key ${key} was used with other arguments`, {
+        callId: previous.id,
+      });
     }
     if (previous.status === "executing" || previous.status === "approved") {
-      throw new TollgateError("conflict", `a call with idempotency key ${key} is still in progress`, { callId: previous.id });
+      throw new TollgateError("conflict", `a call with idempotency key ${key} is still in progress`, {
+        callId: previous.id,
+      });
     }
-    return { httpStatus: previous.status === "pending_approval" ? 202 : 200, body: { ...toolCallView(previous), replayed: true } };
+    return {
+      httpStatus: previous.status === "pending_approval" ? 202 : 200,
+      body: { ...toolCallView(previous), replayed: true },
+    };
   }
 
   /**
@@ -184,14 +234,18 @@ export class CallService {
   ): Promise<ToolCallRecord> {
     const id = newId("call");
     const now = iso(this.clock);
-    const sealed = decision.effect === "approve" ? await this.vault.seal(p.tenantId, "tool_calls", id, JSON.stringify(req.args)) : null;
+    const sealed =
+      decision.effect === "approve"
+        ? await this.vault.seal(p.tenantId, "tool_calls", id, JSON.stringify(req.args))
+        : null;
     const outcome = await this.intentTransaction(p.tenantId, async (s) => {
       let effect = decision.effect;
       let rules = decision.rules;
       let reason = decision.reason;
       let loop = false;
       if (effect !== "block") {
-        if (!(await s.runs.reserveToolCall(run.id, wf.budgets.toolCalls))) return { stop: "tool_calls_exceeded" as const };
+        if (!(await s.runs.reserveToolCall(run.id, wf.budgets.toolCalls)))
+          return { stop: "tool_calls_exceeded" as const };
         const repeats = await s.toolCalls.countRepeats(run.id, action.id, argsHash);
         if (wf.budgets.maxRepeats !== undefined && repeats >= wf.budgets.maxRepeats) {
           effect = "block";
@@ -230,20 +284,63 @@ export class CallService {
           run: run.id,
           call: id,
           actor: p.keyId,
-          data: { tool: action.id, class: action.class, args: storedArgs, argsHash, decision: effect, rules, reason, workflowVersion: wf.version, ...(decision.errors ? { ruleErrors: decision.errors } : {}) },
+          data: {
+            tool: action.id,
+            class: action.class,
+            args: storedArgs,
+            argsHash,
+            decision: effect,
+            rules,
+            reason,
+            workflowVersion: wf.version,
+            ...(decision.errors ? { ruleErrors: decision.errors } : {}),
+          },
         },
       ];
       if (approvalId) {
         const expiresAt = iso(this.clock, wf.approvals.timeoutMs);
-        await s.approvals.insert({ id: approvalId, workspaceId: run.workspaceId, runId: run.id, callId: id, argsHash, requestedBy: p.keyId, expiresAt, createdAt: now });
-        events.push({ type: "approval.requested", workspace: run.workspaceId, run: run.id, call: id, actor: p.keyId, data: { approvalId, tool: action.id, args: storedArgs, rules, reason, expiresAt } as never });
+        await s.approvals.insert({
+          id: approvalId,
+          workspaceId: run.workspaceId,
+          runId: run.id,
+          callId: id,
+          argsHash,
+          requestedBy: p.keyId,
+          expiresAt,
+          createdAt: now,
+        });
+        events.push({
+          type: "approval.requested",
+          workspace: run.workspaceId,
+          run: run.id,
+          call: id,
+          actor: p.keyId,
+          data: { approvalId, tool: action.id, args: storedArgs, rules, reason, expiresAt } as never,
+        });
       }
       if (loop) {
         await s.runs.end(run.id, "stopped", now, { stopReason: "loop_detected" });
-        events.push({ type: "run.stopped", workspace: run.workspaceId, run: run.id, call: id, actor: null as never, data: { stopReason: "loop_detected", tool: action.id } as never });
+        events.push({
+          type: "run.stopped",
+          workspace: run.workspaceId,
+          run: run.id,
+          call: id,
+          actor: null as never,
+          data: { stopReason: "loop_detected", tool: action.id } as never,
+        });
       }
       await s.audit.append(events, now);
-      return { record: { ...record, rules: [...rules], result: null, error: loop ? { code: "loop_detected", message: reason } : null, attempts: 0, finishedAt: null, tenantId: p.tenantId } as ToolCallRecord };
+      return {
+        record: {
+          ...record,
+          rules: [...rules],
+          result: null,
+          error: loop ? { code: "loop_detected", message: reason } : null,
+          attempts: 0,
+          finishedAt: null,
+          tenantId: p.tenantId,
+        } as ToolCallRecord,
+      };
     });
     if ("stop" in outcome) return this.budgetExhausted(p, run, wf);
     return outcome.record;
@@ -253,21 +350,32 @@ export class CallService {
   private async budgetExhausted(p: Principal, run: RunRecord, wf: CompiledWorkflow): Promise<never> {
     const fresh = await this.store.scope(p.tenantId).runs.get(run.id);
     if (fresh && fresh.status !== "running") {
-      throw new TollgateError("run_not_running", `run ${run.id} is ${fresh.status}${fresh.stopReason ? ` (${fresh.stopReason})` : ""}`, { stopReason: fresh.stopReason });
+      throw new TollgateError(
+        "run_not_running",
+        `run ${run.id} is ${fresh.status}${fresh.stopReason ? ` (${fresh.stopReason})` : ""}`,
+        { stopReason: fresh.stopReason },
+      );
     }
     await this.stopRun(p, run, "tool_calls_exceeded");
-    throw new TollgateError("budget_exceeded", `run ${run.id} used its budget of ${wf.budgets.toolCalls} tool calls and was stopped`, {
-      stopReason: "tool_calls_exceeded",
-      budget: "toolCalls",
-      limit: wf.budgets.toolCalls,
-    });
+    throw new TollgateError(
+      "budget_exceeded",
+      `run ${run.id} used its budget of ${wf.budgets.toolCalls} tool calls and was stopped`,
+      {
+        stopReason: "tool_calls_exceeded",
+        budget: "toolCalls",
+        limit: wf.budgets.toolCalls,
+      },
+    );
   }
 
   private async stopRun(p: Principal, run: RunRecord, stopReason: string): Promise<void> {
     const now = iso(this.clock);
     await this.store.transaction(p.tenantId, async (s) => {
       if (await s.runs.end(run.id, "stopped", now, { stopReason })) {
-        await s.audit.append([{ type: "run.stopped", workspace: run.workspaceId, run: run.id, actor: p.keyId, data: { stopReason } }], now);
+        await s.audit.append(
+          [{ type: "run.stopped", workspace: run.workspaceId, run: run.id, actor: p.keyId, data: { stopReason } }],
+          now,
+        );
         await this.cancelPendingApprovals(s, run, now, stopReason);
       }
     });
@@ -276,12 +384,34 @@ export class CallService {
   async cancelPendingApprovals(s: TenantScope, run: RunRecord, now: string, why: string): Promise<string[]> {
     const pending = await s.approvals.listPendingForRun(run.id);
     for (const a of pending) {
-      await s.approvals.decide(a.id, { status: "cancelled", decidedBy: null, decidedByName: null, decidedAt: now, reason: `run ended: ${why}`, channel: null });
-      await s.toolCalls.update(a.callId, { status: "cancelled", finishedAt: now, argsSealed: null, error: { code: "cancelled", message: `run ended: ${why}` } }, "pending_approval");
+      await s.approvals.decide(a.id, {
+        status: "cancelled",
+        decidedBy: null,
+        decidedByName: null,
+        decidedAt: now,
+        reason: `run ended: ${why}`,
+        channel: null,
+      });
+      await s.toolCalls.update(
+        a.callId,
+        {
+          status: "cancelled",
+          finishedAt: now,
+          argsSealed: null,
+          error: { code: "cancelled", message: `run ended: ${why}` },
+        },
+        "pending_approval",
+      );
     }
     if (pending.length > 0) {
       await s.audit.append(
-        pending.map((a) => ({ type: "approval.cancelled", workspace: run.workspaceId, run: run.id, call: a.callId, data: { approvalId: a.id, reason: `run ended: ${why}` } })),
+        pending.map((a) => ({
+          type: "approval.cancelled",
+          workspace: run.workspaceId,
+          run: run.id,
+          call: a.callId,
+          data: { approvalId: a.id, reason: `run ended: ${why}` },
+        })),
         now,
       );
     }
@@ -295,13 +425,23 @@ export class CallService {
       return await this.store.transaction(tenantId, fn);
     } catch (e) {
       if (e instanceof TollgateError) throw e;
-      if (isUniqueViolation(e)) throw new TollgateError("conflict", "a call with this idempotency key is already in progress");
-      throw new TollgateError("audit_unavailable", "the audit record could not be written, so the call was not run", { cause: String((e as Error).message ?? e) });
+      if (isUniqueViolation(e))
+        throw new TollgateError("conflict", "a call with this idempotency key is already in progress");
+      throw new TollgateError("audit_unavailable", "the audit record could not be written, so the call was not run", {
+        cause: String((e as Error).message ?? e),
+      });
     }
   }
 
   /** Stages credentials, execute, redact, store: the outcome is written after the call. */
-  async execute(tenantId: string, call: ToolCallRecord, wf: CompiledWorkflow, action: CompiledAction, args: Record<string, unknown>, run: RunRecord): Promise<ToolCallRecord> {
+  async execute(
+    tenantId: string,
+    call: ToolCallRecord,
+    wf: CompiledWorkflow,
+    action: CompiledAction,
+    args: Record<string, unknown>,
+    run: RunRecord,
+  ): Promise<ToolCallRecord> {
     const started = this.clock.now().getTime();
     let outcome: Awaited<ReturnType<Executor["execute"]>>;
     try {
@@ -324,28 +464,60 @@ export class CallService {
     const now = iso(this.clock);
     const durationMs = this.clock.now().getTime() - started;
     await this.store.transaction(tenantId, async (s) => {
-      await s.toolCalls.update(call.id, { status: outcome.status, ...(result !== undefined ? { result } : {}), ...(error ? { error } : {}), attempts: outcome.attempts, finishedAt: now, argsSealed: null });
+      await s.toolCalls.update(call.id, {
+        status: outcome.status,
+        ...(result !== undefined ? { result } : {}),
+        ...(error ? { error } : {}),
+        attempts: outcome.attempts,
+        finishedAt: now,
+        argsSealed: null,
+      });
       await s.audit.append(
         [
           {
-            type: outcome.status === "succeeded" ? "tool_call.completed" : outcome.status === "outcome_unknown" ? "tool_call.outcome_unknown" : "tool_call.failed",
+            type:
+              outcome.status === "succeeded"
+                ? "tool_call.completed"
+                : outcome.status === "outcome_unknown"
+                  ? "tool_call.outcome_unknown"
+                  : "tool_call.failed",
             workspace: run.workspaceId,
             run: run.id,
             call: call.id,
-            data: { tool: call.tool, status: outcome.status, attempts: outcome.attempts, durationMs, ...(error ? { error } : {}) },
+            data: {
+              tool: call.tool,
+              status: outcome.status,
+              attempts: outcome.attempts,
+              durationMs,
+              ...(error ? { error } : {}),
+            },
           },
         ],
         now,
       );
     });
     this.events.notify(call.id);
-    const done = { ...call, status: outcome.status, result: result ?? null, error: error ?? null, attempts: outcome.attempts, finishedAt: now };
+    const done = {
+      ...call,
+      status: outcome.status,
+      result: result ?? null,
+      error: error ?? null,
+      attempts: outcome.attempts,
+      finishedAt: now,
+    };
     if (outcome.status === "failed" && call.status === "executing" && !call.approvalId) {
       const status = error?.code === "credentials_unavailable" ? "credentials_unavailable" : "upstream_failed";
-      throw new TollgateError(status, error?.message ?? "the upstream call failed", { callId: call.id, ...(error?.upstreamStatus ? { upstreamStatus: error.upstreamStatus } : {}), attempts: outcome.attempts });
+      throw new TollgateError(status, error?.message ?? "the upstream call failed", {
+        callId: call.id,
+        ...(error?.upstreamStatus ? { upstreamStatus: error.upstreamStatus } : {}),
+        attempts: outcome.attempts,
+      });
     }
     if (outcome.status === "outcome_unknown" && !call.approvalId) {
-      throw new TollgateError("upstream_failed", error?.message ?? "outcome unknown", { callId: call.id, callStatus: "outcome_unknown" });
+      throw new TollgateError("upstream_failed", error?.message ?? "outcome unknown", {
+        callId: call.id,
+        callStatus: "outcome_unknown",
+      });
     }
     return done;
   }
@@ -362,7 +534,12 @@ export class CallService {
     return toolCallView(await this.waitForOutcome(p.tenantId, id, Math.min(waitSeconds, maxWaitSeconds), signal));
   }
 
-  private async waitForOutcome(tenantId: string, id: string, waitSeconds: number, signal?: AbortSignal): Promise<ToolCallRecord> {
+  private async waitForOutcome(
+    tenantId: string,
+    id: string,
+    waitSeconds: number,
+    signal?: AbortSignal,
+  ): Promise<ToolCallRecord> {
     const deadline = Date.now() + waitSeconds * 1000;
     const scope = this.store.scope(tenantId);
     for (;;) {
@@ -377,5 +554,9 @@ export class CallService {
 
 function isUniqueViolation(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
-  return err.code === "23505" || err.code === "SQLITE_CONSTRAINT_UNIQUE" || /UNIQUE constraint failed/.test(err.message ?? "");
+  return (
+    err.code === "23505" ||
+    err.code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    /UNIQUE constraint failed/.test(err.message ?? "")
+  );
 }

@@ -23,4 +23,12 @@ export function toolCallView(c: ToolCallRecord) {
 
 export type ToolCallView = ReturnType<typeof toolCallView>;
 
-export const terminalCallStatuses = new Set(["succeeded", "failed", "blocked", "denied", "expired", "cancelled", "outcome_unknown"]);
+export const terminalCallStatuses = new Set([
+  "succeeded",
+  "failed",
+  "blocked",
+  "denied",
+  "expired",
+  "cancelled",
+  "outcome_unknown",
+]);

@@ -1,7 +1,14 @@
 import { Agent, request } from "undici";
 import { ConnectorError, type Connector, type ConnectorRequest, type ConnectorResult } from "./types.js";
 
-const notSentCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+const notSentCodes = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 const maxBodyBytes = 8 * 1024 * 1024;
 
 /**
@@ -17,7 +24,11 @@ export class HttpConnector implements Connector {
     const spec = action.http ?? { method: "POST", path: `/${action.action}` };
     const connector = action.connector as { baseUrl: string; timeoutMs?: number; headers?: Record<string, string> };
     const { url, body } = buildRequest(connector.baseUrl, spec, req.args);
-    const headers: Record<string, string> = { accept: "application/json", "user-agent": "tollgate", ...(connector.headers ?? {}) };
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      "user-agent": "tollgate",
+      ...(connector.headers ?? {}),
+    };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (req.authorization) headers.authorization = req.authorization;
     if (req.traceparent) headers.traceparent = req.traceparent;
@@ -41,7 +52,13 @@ export class HttpConnector implements Connector {
     const parsed = parseBody(text, String(res.headers["content-type"] ?? ""));
     if (res.statusCode >= 400) {
       const retryAfter = parseRetryAfter(res.headers["retry-after"]);
-      throw new ConnectorError(`upstream answered ${res.statusCode}${messageOf(parsed)}`, "answered", res.statusCode, retryAfter, parsed);
+      throw new ConnectorError(
+        `upstream answered ${res.statusCode}${messageOf(parsed)}`,
+        "answered",
+        res.statusCode,
+        retryAfter,
+        parsed,
+      );
     }
     return { status: res.statusCode, body: parsed };
   }
@@ -81,7 +98,8 @@ async function readBody(body: AsyncIterable<Buffer> & { text(): Promise<string> 
   try {
     for await (const chunk of body) {
       size += chunk.length;
-      if (size > maxBodyBytes) throw new ConnectorError(`upstream answer is larger than ${maxBodyBytes} bytes`, "answered");
+      if (size > maxBodyBytes)
+        throw new ConnectorError(`upstream answer is larger than ${maxBodyBytes} bytes`, "answered");
       chunks.push(chunk);
     }
   } catch (e) {
@@ -95,7 +113,12 @@ function classify(e: unknown, timeout: number): ConnectorError {
   const err = e as { code?: string; name?: string; message?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code ?? "";
   if (notSentCodes.has(code)) return new ConnectorError(`could not connect to the upstream (${code})`, "not_sent");
-  if (err.name === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || err.name === "AbortError") {
+  if (
+    err.name === "TimeoutError" ||
+    code === "UND_ERR_HEADERS_TIMEOUT" ||
+    code === "UND_ERR_BODY_TIMEOUT" ||
+    err.name === "AbortError"
+  ) {
     return new ConnectorError(`upstream did not answer within ${timeout} ms`, "maybe_sent");
   }
   return new ConnectorError(`upstream connection failed (${code || err.message || "unknown error"})`, "maybe_sent");

@@ -8,14 +8,15 @@ const maxDepth = 32;
  * characters in strings or keys.
  */
 export function checkJsonShape(value: unknown, path = "body", depth = 0): void {
-  if (depth > maxDepth) throw new TollgateError("invalid_request", `${path} is nested more than ${maxDepth} levels deep`);
+  if (depth > maxDepth)
+    throw new TollgateError("invalid_request", `${path} is nested more than ${maxDepth} levels deep`);
   if (typeof value === "string") {
     if (value.includes("\u0000")) throw new TollgateError("invalid_request", `${path} contains a NUL character`);
     return;
   }
   if (value === null || typeof value !== "object") return;
   if (Array.isArray(value)) {
-    value.forEach((v, i) => checkJsonShape(v, `${path}[${i}]`, depth + 1));
+    for (const [i, v] of value.entries()) checkJsonShape(v, `${path}[${i}]`, depth + 1);
     return;
   }
   for (const [k, v] of Object.entries(value)) {
@@ -29,5 +30,9 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what 
   const r = schema.safeParse(value ?? {});
   if (r.success) return r.data;
   const errors = r.error.issues.map((i) => ({ path: [what, ...i.path.map(String)].join("."), message: i.message }));
-  throw new TollgateError("invalid_request", `invalid ${what}: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}`, { errors });
+  throw new TollgateError(
+    "invalid_request",
+    `invalid ${what}: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}`,
+    { errors },
+  );
 }

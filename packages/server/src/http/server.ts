@@ -31,7 +31,13 @@ export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance
   app.addContentTypeParser(yamlTypes, { parseAs: "string" }, (_req, body, done) => done(null, body));
   app.decorateRequest("principal", null as unknown as Principal);
   app.setErrorHandler(problemHandler);
-  app.setNotFoundHandler((req, reply) => problemHandler(Object.assign(new Error(`no route ${req.method} ${req.url.split("?")[0]}`), { statusCode: 404 }), req, reply));
+  app.setNotFoundHandler((req, reply) =>
+    problemHandler(
+      Object.assign(new Error(`no route ${req.method} ${req.url.split("?")[0]}`), { statusCode: 404 }),
+      req,
+      reply,
+    ),
+  );
 
   app.get("/healthz", async () => ({ status: "ok" }));
 

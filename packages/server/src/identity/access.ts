@@ -17,9 +17,15 @@ export const can = {
  * another workspace of the same tenant) answers 404, so ids of others are not confirmed to exist.
  * The operator may reach any workspace to manage keys.
  */
-export async function workspaceAccess(store: Store, p: Principal, workspaceId: string, roles: readonly Role[]): Promise<string> {
+export async function workspaceAccess(
+  store: Store,
+  p: Principal,
+  workspaceId: string,
+  roles: readonly Role[],
+): Promise<string> {
   if (p.role === "operator") {
-    if (!roles.includes("admin")) throw new TollgateError("forbidden", "the operator key manages tenants, workspaces and keys only");
+    if (!roles.includes("admin"))
+      throw new TollgateError("forbidden", "the operator key manages tenants, workspaces and keys only");
     const tenant = await store.workspaceTenant(workspaceId);
     if (!tenant) throw new TollgateError("not_found", `no workspace ${workspaceId}`);
     return tenant;
@@ -36,7 +42,13 @@ export function requireRole(p: Principal, roles: readonly Role[]): void {
 }
 
 /** A record found by id must belong to the caller's workspace, else it does not exist for them. */
-export function ownWorkspace<T extends { workspaceId: string }>(p: Principal, record: T | undefined, what: string, id: string): T {
-  if (!record || (p.role !== "operator" && record.workspaceId !== p.workspaceId)) throw new TollgateError("not_found", `no ${what} ${id}`);
+export function ownWorkspace<T extends { workspaceId: string }>(
+  p: Principal,
+  record: T | undefined,
+  what: string,
+  id: string,
+): T {
+  if (!record || (p.role !== "operator" && record.workspaceId !== p.workspaceId))
+    throw new TollgateError("not_found", `no ${what} ${id}`);
   return record;
 }

@@ -11,7 +11,10 @@ export function seal(key: Uint8Array, plaintext: string | Uint8Array, aad: strin
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   cipher.setAAD(Buffer.from(aad, "utf8"));
-  const ct = Buffer.concat([cipher.update(typeof plaintext === "string" ? Buffer.from(plaintext, "utf8") : plaintext), cipher.final()]);
+  const ct = Buffer.concat([
+    cipher.update(typeof plaintext === "string" ? Buffer.from(plaintext, "utf8") : plaintext),
+    cipher.final(),
+  ]);
   return `${version}:${Buffer.concat([iv, cipher.getAuthTag(), ct]).toString("base64")}`;
 }
 
@@ -26,8 +29,11 @@ export function open(key: Uint8Array, sealed: string, aad: string): Buffer {
 
 export const newDataKey = (): Buffer => randomBytes(32);
 
-export const rowAad = (tenantId: string, table: string, rowId: string): string => `tenant=${tenantId};table=${table};row=${rowId}`;
+export const rowAad = (tenantId: string, table: string, rowId: string): string =>
+  `tenant=${tenantId};table=${table};row=${rowId}`;
 
-export const wrapDataKey = (master: Uint8Array, tenantId: string, dataKey: Uint8Array): string => seal(master, dataKey, `tenant-key:${tenantId}`);
+export const wrapDataKey = (master: Uint8Array, tenantId: string, dataKey: Uint8Array): string =>
+  seal(master, dataKey, `tenant-key:${tenantId}`);
 
-export const unwrapDataKey = (master: Uint8Array, tenantId: string, wrapped: string): Buffer => open(master, wrapped, `tenant-key:${tenantId}`);
+export const unwrapDataKey = (master: Uint8Array, tenantId: string, wrapped: string): Buffer =>
+  open(master, wrapped, `tenant-key:${tenantId}`);

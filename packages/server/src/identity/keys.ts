@@ -55,9 +55,15 @@ export class KeyService {
       if (fromEnv) await this.ensureOperatorMatches(fromEnv);
       return { created: false };
     }
-    const token = fromEnv ?? mintKey().token;
+    // Not in the tgk_ form: the operator key is looked up under its fixed id.
+    const token = fromEnv ?? `tgo_${randomBytes(32).toString("hex")}`;
     if (!(await this.store.getTenant(operatorTenant))) {
-      await this.store.createTenant({ id: operatorTenant, name: "operator", wrappedKey: "-", createdAt: iso(this.clock) });
+      await this.store.createTenant({
+        id: operatorTenant,
+        name: "operator",
+        wrappedKey: "-",
+        createdAt: iso(this.clock),
+      });
     }
     await this.store.scope(operatorTenant).keys.create({
       id: operatorKeyId,
@@ -78,11 +84,28 @@ export class KeyService {
     }
   }
 
-  async create(principal: Principal, tenantId: string, workspaceId: string, name: string, role: Role): Promise<{ record: ApiKeyRecord; token: string }> {
+  async create(
+    principal: Principal,
+    tenantId: string,
+    workspaceId: string,
+    name: string,
+    role: Role,
+  ): Promise<{ record: ApiKeyRecord; token: string }> {
     const { id, token } = mintKey();
     const record = await this.store.transaction(tenantId, async (s) => {
-      const r = await s.keys.create({ id, workspaceId, name, role, secretHash: hashKey(token), createdAt: iso(this.clock), createdBy: principal.keyId });
-      await s.audit.append([{ type: "key.created", workspace: workspaceId, actor: principal.keyId, data: { keyId: id, name, role } }], iso(this.clock));
+      const r = await s.keys.create({
+        id,
+        workspaceId,
+        name,
+        role,
+        secretHash: hashKey(token),
+        createdAt: iso(this.clock),
+        createdBy: principal.keyId,
+      });
+      await s.audit.append(
+        [{ type: "key.created", workspace: workspaceId, actor: principal.keyId, data: { keyId: id, name, role } }],
+        iso(this.clock),
+      );
       return r;
     });
     return { record, token };
@@ -91,9 +114,14 @@ export class KeyService {
   async revoke(principal: Principal, tenantId: string, workspaceId: string, id: string): Promise<void> {
     await this.store.transaction(tenantId, async (s) => {
       const key = await s.keys.get(id);
-      if (!key || key.workspaceId !== workspaceId) throw new TollgateError("not_found", `no key ${id} in workspace ${workspaceId}`);
-      if (!(await s.keys.revoke(id, iso(this.clock)))) throw new TollgateError("conflict", `key ${id} is already revoked`);
-      await s.audit.append([{ type: "key.revoked", workspace: workspaceId, actor: principal.keyId, data: { keyId: id, name: key.name } }], iso(this.clock));
+      if (!key || key.workspaceId !== workspaceId)
+        throw new TollgateError("not_found", `no key ${id} in workspace ${workspaceId}`);
+      if (!(await s.keys.revoke(id, iso(this.clock))))
+        throw new TollgateError("conflict", `key ${id} is already revoked`);
+      await s.audit.append(
+        [{ type: "key.revoked", workspace: workspaceId, actor: principal.keyId, data: { keyId: id, name: key.name } }],
+        iso(this.clock),
+      );
     });
   }
 }

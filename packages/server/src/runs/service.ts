@@ -6,6 +6,9 @@ import { can, ownWorkspace, requireRole, workspaceAccess } from "../identity/acc
 import type { Principal } from "../identity/principal.js";
 import type { WorkflowService } from "../workflows/service.js";
 import { buildTimeline } from "./timeline.js";
+import { runView } from "./view.js";
+
+export { runView };
 
 export interface StartRunRequest {
   workspace: string;
@@ -14,28 +17,6 @@ export interface StartRunRequest {
   actingAs?: string;
   labels?: Record<string, string>;
   traceId?: string;
-}
-
-export function runView(r: RunRecord) {
-  return {
-    id: r.id,
-    workspace: r.workspaceId,
-    workflow: r.workflow,
-    workflowVersion: r.workflowVersion,
-    versions: { workflow: r.workflowVersion },
-    agent: r.agent,
-    actingAs: r.actingAs,
-    labels: r.labels,
-    traceId: r.traceId,
-    status: r.status,
-    stopReason: r.stopReason,
-    usage: { toolCalls: r.toolCalls, modelCalls: r.modelCalls, costUsd: r.costUsd },
-    startedBy: r.startedBy,
-    startedAt: r.startedAt,
-    deadlineAt: r.deadlineAt,
-    endedAt: r.endedAt,
-    output: r.output,
-  };
 }
 
 export class RunService {
@@ -50,7 +31,8 @@ export class RunService {
     const tenantId = await workspaceAccess(this.store, p, req.workspace, can.act);
     const wf = await this.workflows.compiledActive(tenantId, req.workspace, req.workflow);
     const actingAs = req.actingAs ?? (wf.manifest.actingAs === "user" ? undefined : "service");
-    if (!actingAs) throw new TollgateError("invalid_request", `workflow ${req.workflow} acts as a user: say which with actingAs`);
+    if (!actingAs)
+      throw new TollgateError("invalid_request", `workflow ${req.workflow} acts as a user: say which with actingAs`);
     const kind = actingAs === "service" ? "service" : "user";
     if (wf.manifest.actingAs !== "both" && wf.manifest.actingAs !== kind) {
       throw new TollgateError("forbidden", `workflow ${req.workflow} acts as ${wf.manifest.actingAs}, not as ${kind}`);
@@ -71,7 +53,22 @@ export class RunService {
         deadlineAt: wf.budgets.wallClockMs ? new Date(now.getTime() + wf.budgets.wallClockMs).toISOString() : null,
       });
       await s.audit.append(
-        [{ type: "run.started", workspace: req.workspace, run: r.id, actor: p.keyId, data: { workflow: req.workflow, workflowVersion: wf.version, agent: r.agent, actingAs, labels: r.labels, traceId: r.traceId } }],
+        [
+          {
+            type: "run.started",
+            workspace: req.workspace,
+            run: r.id,
+            actor: p.keyId,
+            data: {
+              workflow: req.workflow,
+              workflowVersion: wf.version,
+              agent: r.agent,
+              actingAs,
+              labels: r.labels,
+              traceId: r.traceId,
+            },
+          },
+        ],
         now.toISOString(),
       );
       return r;
@@ -90,17 +87,26 @@ export class RunService {
     return { items: runs.map(runView) };
   }
 
-  async finish(p: Principal, id: string, status: Extract<RunStatus, "succeeded" | "failed" | "cancelled">, output: unknown) {
+  async finish(
+    p: Principal,
+    id: string,
+    status: Extract<RunStatus, "succeeded" | "failed" | "cancelled">,
+    output: unknown,
+  ) {
     requireRole(p, can.act);
     const run = await this.get(p, id);
     const now = iso(this.clock);
     const ended = await this.store.transaction(p.tenantId, async (s) => {
       if (!(await s.runs.end(id, status, now, { output }))) return false;
-      await s.audit.append([{ type: "run.finished", workspace: run.workspaceId, run: id, actor: p.keyId, data: { status } }], now);
+      await s.audit.append(
+        [{ type: "run.finished", workspace: run.workspaceId, run: id, actor: p.keyId, data: { status } }],
+        now,
+      );
       await this.calls.cancelPendingApprovals(s, run, now, `finished as ${status}`);
       return true;
     });
-    if (!ended) throw new TollgateError("run_not_running", `run ${id} already ended as ${run.status}`, { runStatus: run.status });
+    if (!ended)
+      throw new TollgateError("run_not_running", `run ${id} already ended as ${run.status}`, { runStatus: run.status });
     return runView((await this.store.scope(p.tenantId).runs.get(id)) as RunRecord);
   }
 

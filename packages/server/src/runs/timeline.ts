@@ -1,5 +1,5 @@
 import type { ChainedAuditEvent } from "@tollgate/core";
-import type { runView } from "./service.js";
+import type { RunView } from "./view.js";
 
 export interface TimelineEntry {
   at: string;
@@ -14,9 +14,11 @@ type D = Record<string, unknown>;
 
 /** One sentence per event, written for a person reading the run after the fact. */
 const describe: Record<string, (d: D, e: ChainedAuditEvent) => string> = {
-  "run.started": (d) => `Run started by ${d.agent} on workflow ${d.workflow} (version ${short(d.workflowVersion)}), acting as ${d.actingAs}`,
+  "run.started": (d) =>
+    `Run started by ${d.agent} on workflow ${d.workflow} (version ${short(d.workflowVersion)}), acting as ${d.actingAs}`,
   "tool_call.decided": (d) => `Agent asked for ${d.tool}(${brief(d.args)}): ${verdict(d.decision)}, ${d.reason}`,
-  "tool_call.rejected": (d) => `Agent asked for ${d.tool} with arguments that do not fit its schema: ${(d.errors as { path: string; message: string }[]).map((x) => `${x.path} ${x.message}`).join("; ")}`,
+  "tool_call.rejected": (d) =>
+    `Agent asked for ${d.tool} with arguments that do not fit its schema: ${(d.errors as { path: string; message: string }[]).map((x) => `${x.path} ${x.message}`).join("; ")}`,
   "approval.requested": (d) => `Approval requested for ${d.tool}; it expires at ${d.expiresAt}`,
   "approval.decided": (d) => {
     const who = d.approver as { name: string; role: string };
@@ -24,14 +26,17 @@ const describe: Record<string, (d: D, e: ChainedAuditEvent) => string> = {
   },
   "approval.expired": () => "The approval expired without a decision; the call was not run",
   "approval.cancelled": (d) => `The pending approval was cancelled (${d.reason})`,
-  "tool_call.completed": (d) => `${d.tool} ran and succeeded in ${d.durationMs} ms${Number(d.attempts) > 1 ? ` after ${d.attempts} attempts` : ""}`,
-  "tool_call.failed": (d) => `${d.tool} failed after ${d.attempts} attempt(s): ${(d.error as D | undefined)?.message ?? "error"}`,
-  "tool_call.outcome_unknown": (d) => `${d.tool} may or may not have run: ${(d.error as D | undefined)?.message ?? ""}. It is not retried; check the system`,
+  "tool_call.completed": (d) =>
+    `${d.tool} ran and succeeded in ${d.durationMs} ms${Number(d.attempts) > 1 ? ` after ${d.attempts} attempts` : ""}`,
+  "tool_call.failed": (d) =>
+    `${d.tool} failed after ${d.attempts} attempt(s): ${(d.error as D | undefined)?.message ?? "error"}`,
+  "tool_call.outcome_unknown": (d) =>
+    `${d.tool} may or may not have run: ${(d.error as D | undefined)?.message ?? ""}. It is not retried; check the system`,
   "run.stopped": (d) => `Run stopped: ${d.stopReason}`,
   "run.finished": (d) => `Run finished as ${d.status}`,
 };
 
-export function buildTimeline(run: ReturnType<typeof runView>, events: ChainedAuditEvent[]) {
+export function buildTimeline(run: RunView, events: ChainedAuditEvent[]) {
   const entries: TimelineEntry[] = events.map((e) => ({
     at: e.ts,
     seq: e.seq,
@@ -48,7 +53,9 @@ function verdict(decision: unknown): string {
 }
 
 function short(v: unknown): string {
-  return String(v).replace(/^sha256:/, "").slice(0, 12);
+  return String(v)
+    .replace(/^sha256:/, "")
+    .slice(0, 12);
 }
 
 function brief(args: unknown): string {

@@ -15,7 +15,13 @@ export class WorkflowService {
     private readonly clock: Clock,
   ) {}
 
-  async put(p: Principal, tenantId: string, workspaceId: string, name: string, source: string): Promise<{ name: string; version: string; created: boolean }> {
+  async put(
+    p: Principal,
+    tenantId: string,
+    workspaceId: string,
+    name: string,
+    source: string,
+  ): Promise<{ name: string; version: string; created: boolean }> {
     const { manifest, version } = loadManifest(source);
     if (manifest.name !== name) {
       throw new TollgateError("invalid_manifest", `the manifest is named ${manifest.name} but was sent to ${name}`, {
@@ -26,10 +32,25 @@ export class WorkflowService {
     const now = iso(this.clock);
     const created = await this.store.transaction(tenantId, async (s) => {
       const previous = await s.workflows.getActive(workspaceId, name);
-      const isNew = await s.workflows.putVersion({ workspaceId, name, version, source, manifest, createdAt: now, createdBy: p.keyId });
+      const isNew = await s.workflows.putVersion({
+        workspaceId,
+        name,
+        version,
+        source,
+        manifest,
+        createdAt: now,
+        createdBy: p.keyId,
+      });
       if (previous?.version !== version) {
         await s.audit.append(
-          [{ type: "workflow.updated", workspace: workspaceId, actor: p.keyId, data: { workflow: name, version, previousVersion: previous?.version ?? null } }],
+          [
+            {
+              type: "workflow.updated",
+              workspace: workspaceId,
+              actor: p.keyId,
+              data: { workflow: name, version, previousVersion: previous?.version ?? null },
+            },
+          ],
           now,
         );
       }
@@ -38,14 +59,23 @@ export class WorkflowService {
     return { name, version, created };
   }
 
-  async getActive(tenantId: string, workspaceId: string, name: string): Promise<{ name: string; version: string; manifest: Manifest; source: string }> {
+  async getActive(
+    tenantId: string,
+    workspaceId: string,
+    name: string,
+  ): Promise<{ name: string; version: string; manifest: Manifest; source: string }> {
     const v = await this.store.scope(tenantId).workflows.getActive(workspaceId, name);
     if (!v) throw new TollgateError("not_found", `no workflow ${name} in workspace ${workspaceId}`);
     return { name, version: v.version, manifest: v.manifest as Manifest, source: v.source };
   }
 
   /** The compiled form of a pinned version (runs use the version they started with). */
-  async compiledVersion(tenantId: string, workspaceId: string, name: string, version: string): Promise<CompiledWorkflow> {
+  async compiledVersion(
+    tenantId: string,
+    workspaceId: string,
+    name: string,
+    version: string,
+  ): Promise<CompiledWorkflow> {
     const hit = this.compiled.get(cacheKey(tenantId, workspaceId, version));
     if (hit) return hit;
     const v = await this.store.scope(tenantId).workflows.getVersion(workspaceId, name, version);

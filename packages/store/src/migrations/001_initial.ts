@@ -89,7 +89,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("ended_at", "varchar(32)")
     .addColumn("output", "text")
     .execute();
-  await db.schema.createIndex("runs_tenant_ws").on("runs").columns(["tenant_id", "workspace_id", "started_at"]).execute();
+  await db.schema
+    .createIndex("runs_tenant_ws")
+    .on("runs")
+    .columns(["tenant_id", "workspace_id", "started_at"])
+    .execute();
 
   await db.schema
     .createTable("tool_calls")
@@ -116,7 +120,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("started_at", "varchar(32)")
     .addColumn("finished_at", "varchar(32)")
     .execute();
-  await db.schema.createIndex("tool_calls_run").on("tool_calls").columns(["tenant_id", "run_id", "tool", "args_hash"]).execute();
+  await db.schema
+    .createIndex("tool_calls_run")
+    .on("tool_calls")
+    .columns(["tenant_id", "run_id", "tool", "args_hash"])
+    .execute();
   await db.schema.createIndex("tool_calls_status").on("tool_calls").columns(["status"]).execute();
   await db.schema
     .createIndex("tool_calls_idempotency")
@@ -143,7 +151,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("reason", "text")
     .addColumn("channel", "varchar(16)")
     .execute();
-  await db.schema.createIndex("approvals_ws_status").on("approvals").columns(["tenant_id", "workspace_id", "status"]).execute();
+  await db.schema
+    .createIndex("approvals_ws_status")
+    .on("approvals")
+    .columns(["tenant_id", "workspace_id", "status"])
+    .execute();
 
   await db.schema
     .createTable("audit_events")

@@ -20,7 +20,10 @@ export const toApprovalRecord = (r: ApprovalsTable): ApprovalRecord => ({
   channel: r.channel,
 });
 
-export type NewApproval = Pick<ApprovalRecord, "id" | "workspaceId" | "runId" | "callId" | "argsHash" | "requestedBy" | "expiresAt" | "createdAt">;
+export type NewApproval = Pick<
+  ApprovalRecord,
+  "id" | "workspaceId" | "runId" | "callId" | "argsHash" | "requestedBy" | "expiresAt" | "createdAt"
+>;
 
 export interface ApprovalDecision {
   status: Exclude<ApprovalStatus, "pending">;
@@ -61,15 +64,33 @@ export class ApprovalsRepo {
   }
 
   async get(id: string): Promise<ApprovalRecord | undefined> {
-    const r = await this.db.selectFrom("approvals").selectAll().where("tenant_id", "=", this.tenantId).where("id", "=", id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("approvals")
+      .selectAll()
+      .where("tenant_id", "=", this.tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
     return r && toApprovalRecord(r);
   }
 
-  async list(f: { workspaceId: string; status?: ApprovalStatus; runId?: string; limit?: number }): Promise<ApprovalRecord[]> {
-    let q = this.db.selectFrom("approvals").selectAll().where("tenant_id", "=", this.tenantId).where("workspace_id", "=", f.workspaceId);
+  async list(f: {
+    workspaceId: string;
+    status?: ApprovalStatus;
+    runId?: string;
+    limit?: number;
+  }): Promise<ApprovalRecord[]> {
+    let q = this.db
+      .selectFrom("approvals")
+      .selectAll()
+      .where("tenant_id", "=", this.tenantId)
+      .where("workspace_id", "=", f.workspaceId);
     if (f.status) q = q.where("status", "=", f.status);
     if (f.runId) q = q.where("run_id", "=", f.runId);
-    const rows = await q.orderBy("created_at").orderBy("id").limit(f.limit ?? 200).execute();
+    const rows = await q
+      .orderBy("created_at")
+      .orderBy("id")
+      .limit(f.limit ?? 200)
+      .execute();
     return rows.map(toApprovalRecord);
   }
 

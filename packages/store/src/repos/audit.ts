@@ -43,8 +43,16 @@ export class AuditRepo {
       .values({ tenant_id: this.tenantId, seq: 0, hash: genesisHash })
       .onConflict((oc) => oc.column("tenant_id").doNothing())
       .execute();
-    await this.db.updateTable("audit_heads").set((eb) => ({ seq: eb.ref("seq") })).where("tenant_id", "=", this.tenantId).execute();
-    const head = await this.db.selectFrom("audit_heads").select(["seq", "hash"]).where("tenant_id", "=", this.tenantId).executeTakeFirstOrThrow();
+    await this.db
+      .updateTable("audit_heads")
+      .set((eb) => ({ seq: eb.ref("seq") }))
+      .where("tenant_id", "=", this.tenantId)
+      .execute();
+    const head = await this.db
+      .selectFrom("audit_heads")
+      .select(["seq", "hash"])
+      .where("tenant_id", "=", this.tenantId)
+      .executeTakeFirstOrThrow();
     let seq = Number(head.seq);
     let prev = head.hash;
     const out: ChainedAuditEvent[] = [];
@@ -93,7 +101,10 @@ export class AuditRepo {
     if (q.workspaceId) s = s.where("workspace_id", "=", q.workspaceId);
     if (q.runId) s = s.where("run_id", "=", q.runId);
     if (q.afterSeq !== undefined) s = s.where("seq", ">", q.afterSeq);
-    const rows = await s.orderBy("seq").limit(q.limit ?? 100).execute();
+    const rows = await s
+      .orderBy("seq")
+      .limit(q.limit ?? 100)
+      .execute();
     return rows.map(toAuditEvent);
   }
 

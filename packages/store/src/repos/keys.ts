@@ -41,7 +41,12 @@ export class KeysRepo {
   }
 
   async get(id: string): Promise<ApiKeyRecord | undefined> {
-    const r = await this.db.selectFrom("api_keys").selectAll().where("tenant_id", "=", this.tenantId).where("id", "=", id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("api_keys")
+      .selectAll()
+      .where("tenant_id", "=", this.tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
     return r && toKeyRecord(r);
   }
 

@@ -25,7 +25,10 @@ const toRecord = (r: RunsTable): RunRecord => ({
   output: fromJson(r.output, null),
 });
 
-export type NewRun = Omit<RunRecord, "tenantId" | "status" | "stopReason" | "toolCalls" | "modelCalls" | "costUsd" | "endedAt" | "output">;
+export type NewRun = Omit<
+  RunRecord,
+  "tenantId" | "status" | "stopReason" | "toolCalls" | "modelCalls" | "costUsd" | "endedAt" | "output"
+>;
 
 export interface RunFilter {
   workspaceId?: string;
@@ -67,7 +70,12 @@ export class RunsRepo {
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
-    const r = await this.db.selectFrom("runs").selectAll().where("tenant_id", "=", this.tenantId).where("id", "=", id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("tenant_id", "=", this.tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
     return r && toRecord(r);
   }
 
@@ -76,7 +84,11 @@ export class RunsRepo {
     if (f.workspaceId) q = q.where("workspace_id", "=", f.workspaceId);
     if (f.workflow) q = q.where("workflow", "=", f.workflow);
     if (f.status) q = q.where("status", "=", f.status);
-    const rows = await q.orderBy("started_at", "desc").orderBy("id", "desc").limit(f.limit ?? 50).execute();
+    const rows = await q
+      .orderBy("started_at", "desc")
+      .orderBy("id", "desc")
+      .limit(f.limit ?? 50)
+      .execute();
     return rows.map(toRecord);
   }
 
@@ -98,7 +110,12 @@ export class RunsRepo {
   }
 
   /** Ends a running run; false when it was not running any more. */
-  async end(id: string, status: RunStatus, now: string, extra: { stopReason?: string; output?: unknown } = {}): Promise<boolean> {
+  async end(
+    id: string,
+    status: RunStatus,
+    now: string,
+    extra: { stopReason?: string; output?: unknown } = {},
+  ): Promise<boolean> {
     const r = await this.db
       .updateTable("runs")
       .set({

@@ -12,7 +12,9 @@ export class SecretsRepo {
     await this.db
       .insertInto("secrets")
       .values({ tenant_id: this.tenantId, workspace_id: workspaceId, name, ciphertext, updated_at: now })
-      .onConflict((oc) => oc.columns(["tenant_id", "workspace_id", "name"]).doUpdateSet({ ciphertext, updated_at: now }))
+      .onConflict((oc) =>
+        oc.columns(["tenant_id", "workspace_id", "name"]).doUpdateSet({ ciphertext, updated_at: now }),
+      )
       .execute();
   }
 

@@ -77,7 +77,12 @@ export class ToolCallsRepo {
   }
 
   async get(id: string): Promise<ToolCallRecord | undefined> {
-    const r = await this.db.selectFrom("tool_calls").selectAll().where("tenant_id", "=", this.tenantId).where("id", "=", id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("tool_calls")
+      .selectAll()
+      .where("tenant_id", "=", this.tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
     return r && toToolCallRecord(r);
   }
 

@@ -39,9 +39,17 @@ export class WorkflowsRepo {
     }
     await this.db
       .insertInto("workflows")
-      .values({ tenant_id: this.tenantId, workspace_id: v.workspaceId, name: v.name, active_version: v.version, updated_at: v.createdAt })
+      .values({
+        tenant_id: this.tenantId,
+        workspace_id: v.workspaceId,
+        name: v.name,
+        active_version: v.version,
+        updated_at: v.createdAt,
+      })
       .onConflict((oc) =>
-        oc.columns(["tenant_id", "workspace_id", "name"]).doUpdateSet({ active_version: v.version, updated_at: v.createdAt }),
+        oc
+          .columns(["tenant_id", "workspace_id", "name"])
+          .doUpdateSet({ active_version: v.version, updated_at: v.createdAt }),
       )
       .execute();
     return !existing;
@@ -81,7 +89,10 @@ export class WorkflowsRepo {
     return rows.map((r) => ({ name: r.name, version: r.active_version, updatedAt: r.updated_at }));
   }
 
-  async history(workspaceId: string, name: string): Promise<{ version: string; createdAt: string; createdBy: string | null }[]> {
+  async history(
+    workspaceId: string,
+    name: string,
+  ): Promise<{ version: string; createdAt: string; createdBy: string | null }[]> {
     const rows = await this.db
       .selectFrom("workflow_versions")
       .select(["version", "created_at", "created_by"])

@@ -2,7 +2,12 @@ import type { Kysely } from "kysely";
 import type { WorkspaceRecord } from "../records.js";
 import type { Database, WorkspacesTable } from "../schema.js";
 
-const toRecord = (r: WorkspacesTable): WorkspaceRecord => ({ id: r.id, tenantId: r.tenant_id, name: r.name, createdAt: r.created_at });
+const toRecord = (r: WorkspacesTable): WorkspaceRecord => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  name: r.name,
+  createdAt: r.created_at,
+});
 
 export class WorkspacesRepo {
   constructor(
@@ -17,12 +22,22 @@ export class WorkspacesRepo {
   }
 
   async get(id: string): Promise<WorkspaceRecord | undefined> {
-    const r = await this.db.selectFrom("workspaces").selectAll().where("tenant_id", "=", this.tenantId).where("id", "=", id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("workspaces")
+      .selectAll()
+      .where("tenant_id", "=", this.tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
     return r && toRecord(r);
   }
 
   async list(): Promise<WorkspaceRecord[]> {
-    const rows = await this.db.selectFrom("workspaces").selectAll().where("tenant_id", "=", this.tenantId).orderBy("id").execute();
+    const rows = await this.db
+      .selectFrom("workspaces")
+      .selectAll()
+      .where("tenant_id", "=", this.tenantId)
+      .orderBy("id")
+      .execute();
     return rows.map(toRecord);
   }
 }

@@ -8,9 +8,13 @@ import { parseInput } from "../input.js";
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be 1-63 lowercase letters, digits or dashes");
 const createTenant = z.object({ id, name: z.string().max(200).optional() }).strict();
 const createWorkspace = createTenant;
-const createKey = z.object({ name: z.string().min(1).max(200), role: z.enum(["admin", "approver", "auditor", "agent"]) }).strict();
+const createKey = z
+  .object({ name: z.string().min(1).max(200), role: z.enum(["admin", "approver", "auditor", "agent"]) })
+  .strict();
 const putSecret = z.object({ value: z.string().min(1).max(65_536) }).strict();
-const secretName = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "must be 1-128 letters, digits, dots, dashes or underscores");
+const secretName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,128}$/, "must be 1-128 letters, digits, dots, dashes or underscores");
 
 /** Tenants, workspaces, keys and secrets. */
 export function adminRoutes(app: FastifyInstance, s: Services): void {
@@ -31,13 +35,29 @@ export function adminRoutes(app: FastifyInstance, s: Services): void {
     const body = parseInput(createKey, req.body);
     const { record, token } = await s.keys.create(req.principal, tenantId, req.params.ws, body.name, body.role);
     reply.status(201);
-    return { id: record.id, key: token, name: record.name, role: record.role, workspace: req.params.ws, createdAt: record.createdAt };
+    return {
+      id: record.id,
+      key: token,
+      name: record.name,
+      role: record.role,
+      workspace: req.params.ws,
+      createdAt: record.createdAt,
+    };
   });
 
   app.get<{ Params: { ws: string } }>("/v1/workspaces/:ws/keys", async (req) => {
     const tenantId = await workspaceAccess(s.store, req.principal, req.params.ws, can.manage);
     const keys = await s.store.scope(tenantId).keys.list(req.params.ws);
-    return { items: keys.map((k) => ({ id: k.id, name: k.name, role: k.role, createdAt: k.createdAt, revokedAt: k.revokedAt, lastUsedAt: k.lastUsedAt })) };
+    return {
+      items: keys.map((k) => ({
+        id: k.id,
+        name: k.name,
+        role: k.role,
+        createdAt: k.createdAt,
+        revokedAt: k.revokedAt,
+        lastUsedAt: k.lastUsedAt,
+      })),
+    };
   });
 
   app.delete<{ Params: { ws: string; id: string } }>("/v1/workspaces/:ws/keys/:id", async (req, reply) => {
@@ -53,7 +73,12 @@ export function adminRoutes(app: FastifyInstance, s: Services): void {
     const now = iso(s.clock);
     await s.vault.putSecret(tenantId, req.params.ws, name, body.value, now);
     s.redaction.invalidate(tenantId, req.params.ws);
-    await s.store.transaction(tenantId, (t) => t.audit.append([{ type: "secret.set", workspace: req.params.ws, actor: req.principal.keyId, data: { name } }], now));
+    await s.store.transaction(tenantId, (t) =>
+      t.audit.append(
+        [{ type: "secret.set", workspace: req.params.ws, actor: req.principal.keyId, data: { name } }],
+        now,
+      ),
+    );
     reply.status(204);
   });
 

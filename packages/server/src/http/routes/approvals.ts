@@ -3,9 +3,16 @@ import type { FastifyInstance } from "fastify";
 import type { Services } from "../../services.js";
 import { parseInput } from "../input.js";
 
-const listQuery = z.object({ workspace: z.string().min(1), status: z.enum(["pending", "approved", "denied", "expired", "cancelled"]).optional() });
+const listQuery = z.object({
+  workspace: z.string().min(1),
+  status: z.enum(["pending", "approved", "denied", "expired", "cancelled"]).optional(),
+});
 const decision = z
-  .object({ decision: z.enum(["approve", "deny"]), reason: z.string().max(2000).optional(), channel: z.enum(["api", "cli", "ui", "chat"]).optional() })
+  .object({
+    decision: z.enum(["approve", "deny"]),
+    reason: z.string().max(2000).optional(),
+    channel: z.enum(["api", "cli", "ui", "chat"]).optional(),
+  })
   .strict();
 
 export function approvalRoutes(app: FastifyInstance, s: Services): void {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../../services.js";
 import { checkJsonShape, parseInput } from "../input.js";
-import { runView } from "../../runs/service.js";
+import { runView } from "../../runs/view.js";
 
 const startRun = z
   .object({
@@ -11,10 +11,15 @@ const startRun = z
     agent: z.string().max(200).optional(),
     actingAs: z.string().max(200).optional(),
     labels: z.record(z.string(), z.string().max(200)).optional(),
-    traceId: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+    traceId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional(),
   })
   .strict();
-const finishRun = z.object({ status: z.enum(["succeeded", "failed", "cancelled"]), output: z.unknown().optional() }).strict();
+const finishRun = z
+  .object({ status: z.enum(["succeeded", "failed", "cancelled"]), output: z.unknown().optional() })
+  .strict();
 const toolCall = z
   .object({
     tool: z.string().min(1).max(200),
@@ -23,7 +28,12 @@ const toolCall = z
     wait: z.number().min(0).max(60).optional(),
   })
   .strict();
-const listRuns = z.object({ workspace: z.string(), workflow: z.string().optional(), status: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).optional() });
+const listRuns = z.object({
+  workspace: z.string(),
+  workflow: z.string().optional(),
+  status: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
 const waitQuery = z.object({ wait: z.coerce.number().min(0).max(60).optional() });
 
 /** Runs, their tool calls and timelines. */
@@ -37,12 +47,20 @@ export function runRoutes(app: FastifyInstance, s: Services): void {
 
   app.get("/v1/runs", async (req) => {
     const q = parseInput(listRuns, req.query, "query");
-    return s.runs.list(req.principal, q.workspace, { ...(q.workflow ? { workflow: q.workflow } : {}), ...(q.status ? { status: q.status } : {}), ...(q.limit ? { limit: q.limit } : {}) });
+    return s.runs.list(req.principal, q.workspace, {
+      ...(q.workflow ? { workflow: q.workflow } : {}),
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.limit ? { limit: q.limit } : {}),
+    });
   });
 
-  app.get<{ Params: { id: string } }>("/v1/runs/:id", async (req) => runView(await s.runs.get(req.principal, req.params.id)));
+  app.get<{ Params: { id: string } }>("/v1/runs/:id", async (req) =>
+    runView(await s.runs.get(req.principal, req.params.id)),
+  );
 
-  app.get<{ Params: { id: string } }>("/v1/runs/:id/timeline", async (req) => s.runs.timeline(req.principal, req.params.id));
+  app.get<{ Params: { id: string } }>("/v1/runs/:id/timeline", async (req) =>
+    s.runs.timeline(req.principal, req.params.id),
+  );
 
   app.post<{ Params: { id: string } }>("/v1/runs/:id/finish", async (req) => {
     const body = parseInput(finishRun, req.body);

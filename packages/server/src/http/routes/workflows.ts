@@ -10,7 +10,14 @@ const simulate = z
     workflow: z.string().min(1),
     tool: z.string().min(1),
     args: z.record(z.string(), z.unknown()).default({}),
-    run: z.object({ agent: z.string().optional(), actingAs: z.string().optional(), labels: z.record(z.string(), z.string()).optional() }).strict().optional(),
+    run: z
+      .object({
+        agent: z.string().optional(),
+        actingAs: z.string().optional(),
+        labels: z.record(z.string(), z.string()).optional(),
+      })
+      .strict()
+      .optional(),
     usage: z.record(z.string(), z.number()).optional(),
   })
   .strict();
@@ -37,13 +44,27 @@ export function workflowRoutes(app: FastifyInstance, s: Services): void {
   });
 
   app.post<{ Params: { ws: string } }>("/v1/workspaces/:ws/simulate", async (req) => {
-    const tenantId = await workspaceAccess(s.store, req.principal, req.params.ws, [...can.manage, "approver", "auditor"]);
+    const tenantId = await workspaceAccess(s.store, req.principal, req.params.ws, [
+      ...can.manage,
+      "approver",
+      "auditor",
+    ]);
     const body = parseInput(simulate, req.body);
     const wf = await s.workflows.compiledActive(tenantId, req.params.ws, body.workflow);
     const action = resolveAction(wf, body.tool);
-    if (!action) return { decision: "block", class: null, rules: ["outside_boundary"], reason: `${body.tool} is not an action of workflow ${body.workflow}`, version: wf.version };
+    if (!action)
+      return {
+        decision: "block",
+        class: null,
+        rules: ["outside_boundary"],
+        reason: `${body.tool} is not an action of workflow ${body.workflow}`,
+        version: wf.version,
+      };
     const errors = action.validateArgs(body.args);
-    if (errors.length > 0) throw new TollgateError("invalid_arguments", `arguments of ${action.id} do not match its input schema`, { errors });
+    if (errors.length > 0)
+      throw new TollgateError("invalid_arguments", `arguments of ${action.id} do not match its input schema`, {
+        errors,
+      });
     const d = decide(wf, {
       tool: { system: action.system, action: action.action, class: action.class },
       args: body.args,
@@ -51,6 +72,13 @@ export function workflowRoutes(app: FastifyInstance, s: Services): void {
       usage: body.usage ?? {},
       now: s.clock.now(),
     });
-    return { decision: d.effect, class: action.class, rules: d.rules, reason: d.reason, version: wf.version, ...(d.errors ? { ruleErrors: d.errors } : {}) };
+    return {
+      decision: d.effect,
+      class: action.class,
+      rules: d.rules,
+      reason: d.reason,
+      version: wf.version,
+      ...(d.errors ? { ruleErrors: d.errors } : {}),
+    };
   });
 }

@@ -1,0 +1,173 @@
+// `npm run bench`: governed calls against direct calls, side by side in one run, on this machine.
+// The example systems and the Tollgate server run as child processes; this process is the client.
+// Results: bench/results/latest.json and bench/results/latest.md.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Pool } from "undici";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const iterations = Number(process.env.BENCH_ITERATIONS ?? 3000);
+const warmup = Number(process.env.BENCH_WARMUP ?? 500);
+const concurrency = 16;
+
+function child(args, env, ready) {
+  const p = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    p.stdout.on("data", (d) => {
+      out += d;
+      const m = ready.exec(out);
+      if (m) resolve({ process: p, match: m });
+    });
+    p.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}: ${out}`)));
+  });
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p99: percentile(s, 99), mean: s.reduce((a, b) => a + b, 0) / s.length };
+}
+
+async function timeCalls(n, parallel, fn) {
+  const samples = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < n) {
+        const i = next++;
+        const t0 = performance.now();
+        await fn(i);
+        samples.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { ...stats(samples), throughput: n / seconds };
+}
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), "tollgate-bench-"));
+  const systems = await child(
+    ["examples/support-triage/dist/cli.js", "--port", "0"],
+    {},
+    /(http:\/\/127\.0\.0\.1:\d+)/,
+  );
+  const systemsUrl = systems.match[1];
+  const adminKey = "bench-operator-key";
+  const server = await child(
+    ["packages/cli/bin/tollgate.js", "serve", "--port", "0", "--data-dir", dataDir],
+    { TOLLGATE_ADMIN_KEY: adminKey },
+    /listening on (http:\/\/[^\s]+)/,
+  );
+  const url = server.match[1];
+  try {
+    const { TollgateClient } = await import("../packages/sdk/dist/index.js");
+    const { workflowYaml, DEFAULT_TOKENS } = await import("../examples/support-triage/dist/index.js");
+    const op = new TollgateClient({ url, key: adminKey });
+    await op.createTenant("bench");
+    await op.createWorkspace("bench", "bench");
+    const admin = op.withKey((await op.createKey("bench", "bench-admin", "admin")).key);
+    const agentKey = (await op.createKey("bench", "bench-agent", "agent")).key;
+    for (const [system, token] of Object.entries(DEFAULT_TOKENS))
+      await admin.putSecret("bench", `${system}-token`, token);
+    // No tool-call cap and no loop guard: the bench makes thousands of calls in one run.
+    const manifest = workflowYaml(systemsUrl).replace(/^budgets:.*$/m, "budgets: { wallClock: 4h }");
+    await admin.putWorkflow("bench", "support-triage", manifest);
+    const agent = op.withKey(agentKey);
+    const run = await agent.startRun({ workspace: "bench", workflow: "support-triage" });
+
+    const direct = new Pool(systemsUrl, { connections: 32 });
+    const governed = new Pool(url, { connections: 32 });
+    const directCall = async (i) => {
+      const r = await direct.request({
+        method: "GET",
+        path: `/tracker/issues?q=q${i}`,
+        headers: { authorization: `Bearer ${DEFAULT_TOKENS.tracker}` },
+      });
+      await r.body.text();
+      if (r.statusCode !== 200) throw new Error(`direct ${r.statusCode}`);
+    };
+    const governedCall = async (i) => {
+      const r = await governed.request({
+        method: "POST",
+        path: `/v1/runs/${run.id}/tool-calls`,
+        headers: { authorization: `Bearer ${agentKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ tool: "tracker.search_issues", args: { q: `q${i}` } }),
+      });
+      const text = await r.body.text();
+      if (r.statusCode !== 200) throw new Error(`governed ${r.statusCode}: ${text}`);
+    };
+
+    await timeCalls(warmup, 1, directCall);
+    await timeCalls(warmup, 1, governedCall);
+    const results = {
+      machine: {
+        cpus: cpus().length,
+        model: cpus()[0]?.model,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+      },
+      iterations,
+      scenarios: [],
+    };
+    for (const [label, parallel] of [
+      ["sequential", 1],
+      [`${concurrency} concurrent callers`, concurrency],
+    ]) {
+      const d = await timeCalls(iterations, parallel, directCall);
+      const g = await timeCalls(iterations, parallel, governedCall);
+      results.scenarios.push({
+        name: `governed READ tool call (HTTP API), ${label}`,
+        direct: d,
+        governed: g,
+        added: { p50: g.p50 - d.p50, p99: g.p99 - d.p99 },
+      });
+    }
+    await direct.close();
+    await governed.close();
+    report(results);
+  } finally {
+    server.process.kill("SIGTERM");
+    systems.process.kill("SIGTERM");
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function report(results) {
+  const ms = (v) => `${v.toFixed(3)} ms`;
+  const lines = [
+    `# Tollgate bench (${new Date().toISOString()})`,
+    "",
+    `Machine: ${results.machine.cpus} cores (${results.machine.model}), ${results.machine.memoryGiB} GiB, Node ${results.machine.node}; ${results.iterations} calls per measurement.`,
+    "",
+    "| scenario | direct p50 | direct p99 | governed p50 | governed p99 | added p50 | added p99 | governed calls/s |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...results.scenarios.map(
+      (s) =>
+        `| ${s.name} | ${ms(s.direct.p50)} | ${ms(s.direct.p99)} | ${ms(s.governed.p50)} | ${ms(s.governed.p99)} | ${ms(s.added.p50)} | ${ms(s.added.p99)} | ${Math.round(s.governed.throughput)} |`,
+    ),
+    "",
+  ];
+  const dir = join(root, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(dir, "latest.md"), lines.join("\n"));
+  process.stdout.write(lines.join("\n"));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
