@@ -20,7 +20,7 @@ export const privateKey: Detector = {
 
 // header.payload.signature, base64url, header a JSON object ("{"" encodes to "eyJ"). Up to five
 // segments so a JWE goes whole; an empty signature (alg "none") is still a token.
-const jwt = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]*){1,3}(?![A-Za-z0-9_-])/g;
+const jwt = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+){0,2}(?![A-Za-z0-9_-])/g;
 
 export const jwtToken: Detector = {
   kind: "secrets.jwt",
@@ -36,33 +36,49 @@ export const jwtToken: Detector = {
 };
 
 // "Authorization: <scheme> <credential>" (also as a JSON member or key=value). The scheme word is
-// kept for readability; the credential goes. Unquoted single-token schemes stop at whitespace;
-// others (Digest, AWS4-HMAC-SHA256, ...) carry parameter lists, so they run to the end of the line.
-const authHeader = /(?<![A-Za-z0-9])(?:proxy-)?authorization\\?["']?\s*[:=]\s*(\\?["'])?/gi;
+// kept for readability; the credential goes. A quoted value runs to its closing quote (also when
+// the quote opens before the header name: 'Authorization: ...'); an unquoted single-token scheme
+// stops at whitespace; others (Digest, AWS4-HMAC-SHA256, ...) carry parameter lists, so they run
+// to the end of the line.
+const authHeader = /(?<![A-Za-z0-9])(?:proxy-)?authorization\\?["']?[ \t]*[:=][ \t]*(\\?["'])?/gi;
 // A bare "Bearer <token>". Prose ("Bearer authentication") has no digits, so it stays.
 const bearer = /(?<![A-Za-z0-9])bearer\s+([A-Za-z0-9._~+/-]{8,}=*)(?![A-Za-z0-9._~+/=-])/gi;
 // A bare "Basic <base64>" only when it decodes to "user:password".
 const basic = /(?<![A-Za-z0-9])basic\s+([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])/gi;
 
 const schemeWord = /[Bb]earer|BEARER|[Bb]asic|BASIC/;
+const schemeOnly = /^(?:basic|bearer|token|digest|negotiate|ntlm|hoba|mutual|apikey)$/i;
 const singleTokenSchemes = new Set(["basic", "bearer", "token", "apikey", "key"]);
 
-function authValue(s: string, from: number, quote: string | undefined, out: Span[]): void {
+/** End of a quoted value: the closing quote (`q` may be an escaped quote, \"), skipping escapes. */
+function closingQuote(s: string, from: number, q: string): number {
+  let end = from;
+  while (end < s.length && s[end] !== "\n" && !s.startsWith(q, end)) end += q.length === 1 && s[end] === "\\" ? 2 : 1;
+  return Math.min(end, s.length);
+}
+
+/** Credentials have digits, mixed case or token punctuation; a plain word ("header") is prose. */
+function looksLikeCredential(v: string): boolean {
+  if (v.length < 6 || isPlaceholderValue(v) || schemeOnly.test(v)) return false;
+  return /\d/.test(v) || (/[a-z]/.test(v) && /[A-Z]/.test(v)) || /[+/=._~-]/.test(v);
+}
+
+function authValue(s: string, at: number, from: number, quote: string | undefined, out: Span[]): void {
   let i = from;
   const scheme = /^([A-Za-z][A-Za-z0-9_-]*)[ \t]+(?=\S)/.exec(s.slice(i, i + 64));
   if (scheme) i += scheme[0].length;
-  let end = i;
-  if (quote) {
-    const q = quote[quote.length - 1]!;
-    while (end < s.length && s[end] !== q && !(s[end] === "\\" && s[end + 1] === q) && s[end] !== "\n") end++;
-  } else if (scheme && !singleTokenSchemes.has(scheme[1]!.toLowerCase())) {
+  let end: number;
+  const outer = s[at - 1] === '"' || s[at - 1] === "'" ? (s[at - 2] === "\\" ? `\\${s[at - 1]}` : s[at - 1]!) : "";
+  if (quote || outer) end = closingQuote(s, i, quote ?? outer);
+  else if (scheme && !singleTokenSchemes.has(scheme[1]!.toLowerCase())) {
+    end = i;
     while (end < s.length && s[end] !== "\n" && s[end] !== "\r") end++;
   } else {
+    end = i;
     while (end < s.length && !/[\s"',;\\]/.test(s[end]!)) end++;
   }
-  while (end > i && /[\s]/.test(s[end - 1]!)) end--;
-  const v = s.slice(i, end);
-  if (v.length < 4 || isPlaceholderValue(v)) return;
+  while (end > i && /\s/.test(s[end - 1]!)) end--;
+  if (!looksLikeCredential(s.slice(i, end))) return;
   out.push({ start: i, end, kind: "secrets.bearer" });
 }
 
@@ -79,7 +95,7 @@ export const bearerToken: Detector = {
   find(p: Probe, out: Span[]) {
     const s = p.s;
     eachMatch(authHeader, s, (m) => {
-      authValue(s, m.index + m[0].length, m[1], out);
+      authValue(s, m.index, m.index + m[0].length, m[1], out);
     });
     eachMatch(bearer, s, (m) => {
       const v = m[1]!;

@@ -1,0 +1,58 @@
+import { randomBytes } from "node:crypto";
+import { workflowYaml } from "@tollgate/example-support-triage";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, problemOf, startHarness, type Workspace } from "./harness.js";
+
+const pgUrl = process.env.TOLLGATE_TEST_DATABASE_URL;
+
+/** The same server, on PostgreSQL: a database of its own, dropped afterwards. */
+describe.skipIf(!pgUrl)("the governed call on PostgreSQL", () => {
+  let h: Harness;
+  let ws: Workspace;
+  const dbName = `tollgate_it_${randomBytes(5).toString("hex")}`;
+  const admin = () => new pg.Client({ connectionString: pgUrl });
+
+  beforeAll(async () => {
+    const c = admin();
+    await c.connect();
+    await c.query(`CREATE DATABASE ${dbName}`);
+    await c.end();
+    const url = new URL(pgUrl!);
+    url.pathname = `/${dbName}`;
+    h = await startHarness({ databaseUrl: url.toString() });
+    ws = await h.workspace("pgco", "pgws");
+  });
+  afterAll(async () => {
+    await h?.close();
+    const c = admin();
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await c.end();
+  });
+
+  it("runs, gates, approves and records calls", async () => {
+    const run = await ws.agent.startRun({ workspace: "pgws", workflow: "support-triage" });
+    expect((await ws.agent.callTool(run.id, "helpdesk.get_ticket", { id: "T-1001" })).status).toBe("succeeded");
+    const pending = await ws.agent.callTool(run.id, "tracker.create_issue", { project: "SUP", title: "on postgres" });
+    await ws.approver.decide(pending.approvalId!, "approve");
+    expect((await ws.agent.waitForToolCall(pending.id, 10)).status).toBe("succeeded");
+    expect((await problemOf(ws.agent.callTool(run.id, "tracker.delete_issue", { id: "SUP-1" }))).code).toBe("blocked");
+    expect(await ws.auditor.verifyAudit("pgws")).toMatchObject({ ok: true });
+  });
+
+  it("never overspends a budget under parallel calls", async () => {
+    const small = workflowYaml(h.systems.url)
+      .replace(/toolCalls: 40/, "toolCalls: 4")
+      .replace("name: support-triage", "name: pg-budget");
+    await ws.admin.putWorkflow("pgws", "pg-budget", small);
+    const run = await ws.agent.startRun({ workspace: "pgws", workflow: "pg-budget" });
+    const before = h.systems.count("tracker", "GET");
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => ws.agent.callTool(run.id, "tracker.search_issues", { q: `p${i}` })),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(4);
+    expect(h.systems.count("tracker", "GET") - before).toBe(4);
+    expect(await ws.auditor.verifyAudit("pgws")).toMatchObject({ ok: true });
+  });
+});
