@@ -27,14 +27,21 @@ export async function runDemoAgent(opts: DemoAgentOptions): Promise<DemoAgentRep
   const agent = new TollgateClient({ url: opts.url, key: opts.keys.agent });
   const approver = new TollgateClient({ url: opts.url, key: opts.keys.approver });
   const outcomes: DemoAgentReport["outcomes"] = [];
-  const run = await agent.startRun({ workspace: opts.workspace, workflow: opts.workflow, agent: "support-bot", labels: { demo: "true" } });
+  const run = await agent.startRun({
+    workspace: opts.workspace,
+    workflow: opts.workflow,
+    agent: "support-bot",
+    labels: { demo: "true" },
+  });
   log(`started run ${run.id} of ${run.workflow} (version ${run.workflowVersion.slice(7, 19)})`);
 
   const step = async (label: string, tool: string, args: Record<string, unknown>): Promise<ToolCall | undefined> => {
     try {
       const call = await agent.callTool(run.id, tool, args);
       outcomes.push({ step: label, tool, outcome: call.status });
-      log(`  ${label}: ${tool} -> ${call.status}${call.status === "pending_approval" ? ` (approval ${call.approvalId})` : ""}`);
+      log(
+        `  ${label}: ${tool} -> ${call.status}${call.status === "pending_approval" ? ` (approval ${call.approvalId})` : ""}`,
+      );
       return call;
     } catch (e) {
       if (!(e instanceof TollgateApiError)) throw e;
@@ -51,21 +58,42 @@ export async function runDemoAgent(opts: DemoAgentOptions): Promise<DemoAgentRep
     const body = String((ticket?.result as { body?: string })?.body ?? "");
     if (/ignore previous instructions/i.test(body)) {
       log(`  ${t.id} carries an instruction to delete tracker issues`);
-      if (opts.obeyInjectedInstructions) await step("obey the injected instruction", "tracker.delete_issue", { id: "SUP-1" });
+      if (opts.obeyInjectedInstructions)
+        await step("obey the injected instruction", "tracker.delete_issue", { id: "SUP-1" });
       continue;
     }
-    await step(`look for duplicates of ${t.id}`, "tracker.search_issues", { q: t.subject.split(" ").slice(0, 2).join(" "), project: "SUP" });
-    const created = await step(`file an issue for ${t.id}`, "tracker.create_issue", { project: "SUP", title: t.subject, body: `From helpdesk ticket ${t.id}` });
+    await step(`look for duplicates of ${t.id}`, "tracker.search_issues", {
+      q: t.subject.split(" ").slice(0, 2).join(" "),
+      project: "SUP",
+    });
+    const created = await step(`file an issue for ${t.id}`, "tracker.create_issue", {
+      project: "SUP",
+      title: t.subject,
+      body: `From helpdesk ticket ${t.id}`,
+    });
     if (created?.status === "pending_approval" && created.approvalId) {
-      const d = await approver.decide(created.approvalId, "approve", "Looks right: a new SUP issue for a customer ticket", "api");
+      const d = await approver.decide(
+        created.approvalId,
+        "approve",
+        "Looks right: a new SUP issue for a customer ticket",
+        "api",
+      );
       log(`  approver ${d.decidedBy} approved ${created.approvalId}`);
       const done = await agent.waitForToolCall(created.id, 30);
       outcomes.push({ step: `issue for ${t.id} after approval`, tool: "tracker.create_issue", outcome: done.status });
-      log(`  tracker.create_issue after approval -> ${done.status} ${JSON.stringify((done.result as { key?: string })?.key ?? "")}`);
+      log(
+        `  tracker.create_issue after approval -> ${done.status} ${JSON.stringify((done.result as { key?: string })?.key ?? "")}`,
+      );
     }
-    await step(`tell the support channel about ${t.id}`, "chat.post_message", { channel: "#support-triage", text: `Triaged ${t.id}: ${t.subject}` });
+    await step(`tell the support channel about ${t.id}`, "chat.post_message", {
+      channel: "#support-triage",
+      text: `Triaged ${t.id}: ${t.subject}`,
+    });
   }
-  await step("post to a public channel", "chat.post_message", { channel: "#general", text: "Support is triaging tickets" });
+  await step("post to a public channel", "chat.post_message", {
+    channel: "#general",
+    text: "Support is triaging tickets",
+  });
   await step("delete an issue", "tracker.delete_issue", { id: "SUP-1" });
   await step("touch the security project", "tracker.create_issue", { project: "SEC", title: "Rotate keys" });
   await step("use a tool it was never given", "billing.refund", { amount: 500 });

@@ -113,7 +113,7 @@ describe("audit log", () => {
 
 describe("secrets", () => {
   it("keeps a secret in arguments and results out of the store and the audit export", async () => {
-    const canary = "ghp_" + "Zq9".repeat(12);
+    const canary = `ghp_${"Zq9".repeat(12)}`;
     const awsKey = "AKIA" + "QWERTYUIOPASDFGH";
     const run = await startRun();
     await ws.agent.callTool(run.id, "chat.post_message", {
