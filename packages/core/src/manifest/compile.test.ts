@@ -42,7 +42,7 @@ describe("compileWorkflow", () => {
       approvers: ["role:approver"],
       required: 1,
     });
-    expect(wf.retry).toEqual({ maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 5000 });
+    expect(wf.retry).toEqual({ maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 5000, maxElapsedMs: 30_000 });
     expect(wf.rateLimits.get("tracker")).toEqual({ perSecond: 5, burst: 5 });
     expect(wf.redact).toEqual(["secrets", "pii.email", "pii.card"]);
   });
@@ -85,7 +85,7 @@ describe("compileWorkflow", () => {
     ]);
     expect(w.actions.get("crm.export")).toMatchObject({
       timeoutMs: 60_000,
-      retry: { maxAttempts: 1, initialDelayMs: 200, maxDelayMs: 5000 },
+      retry: { maxAttempts: 1, initialDelayMs: 200, maxDelayMs: 5000, maxElapsedMs: 30_000 },
     });
   });
 
@@ -193,5 +193,42 @@ describe("validateArgs", () => {
         line: 12,
       },
     ]);
+  });
+});
+
+describe("retry overrides", () => {
+  it("merge workflow, system and action levels, each overriding only what it names", async () => {
+    const { loadManifest, compileWorkflow } = await import("./index.js");
+    const source = [
+      "apiVersion: tollgate/v1",
+      "kind: Workflow",
+      "name: retry-levels",
+      "description: d",
+      "owner: o@example.com",
+      "start: s",
+      "end: e",
+      "retry: { maxAttempts: 4, initialDelay: 100ms, maxDelay: 2s, maxElapsed: 20s }",
+      "systems:",
+      "  api:",
+      '    connector: { type: http, baseUrl: "http://127.0.0.1:1" }',
+      "    retry: { maxAttempts: 2, maxElapsed: 5s }",
+      "    actions:",
+      "      read: { class: READ, http: { method: GET, path: /r } }",
+      "      write: { class: WRITE, http: { method: POST, path: /w }, retry: { initialDelay: 1s } }",
+    ].join("\n");
+    const { manifest, version } = loadManifest(source);
+    const wf = compileWorkflow(manifest, version);
+    expect(wf.actions.get("api.read")?.retry).toEqual({
+      maxAttempts: 2,
+      initialDelayMs: 100,
+      maxDelayMs: 2000,
+      maxElapsedMs: 5000,
+    });
+    expect(wf.actions.get("api.write")?.retry).toEqual({
+      maxAttempts: 2,
+      initialDelayMs: 1000,
+      maxDelayMs: 2000,
+      maxElapsedMs: 5000,
+    });
   });
 });

@@ -52,6 +52,8 @@ export interface RetrySpec {
   maxAttempts: number;
   initialDelayMs: number;
   maxDelayMs: number;
+  /** cap on the total time of all attempts of one call */
+  maxElapsedMs: number;
 }
 
 export interface CompiledAction {
@@ -118,7 +120,15 @@ function compile(manifest: Manifest, version: string): CompiledWorkflow {
     const connector = connectorSpec(spec.connector);
     connectors.set(system, connector);
     for (const [action, a] of Object.entries(spec.actions)) {
-      const compiled = compileAction(system, action, a, connector, spec.scopes ?? [], retry, getAjv);
+      const compiled = compileAction(
+        system,
+        action,
+        a,
+        connector,
+        spec.scopes ?? [],
+        mergeRetry(retry, spec.retry),
+        getAjv,
+      );
       actions.set(compiled.id, compiled);
       tools.set(compiled.toolName, compiled);
     }
@@ -179,11 +189,7 @@ function compileAction(
     connector,
     scopes: [...scopes],
     timeoutMs: a.timeout ? parseDuration(a.timeout) : connector.timeoutMs,
-    retry: {
-      maxAttempts: a.retry?.maxAttempts ?? workflowRetry.maxAttempts,
-      initialDelayMs: a.retry?.initialDelay ? parseDuration(a.retry.initialDelay) : workflowRetry.initialDelayMs,
-      maxDelayMs: a.retry?.maxDelay ? parseDuration(a.retry.maxDelay) : workflowRetry.maxDelayMs,
-    },
+    retry: mergeRetry(workflowRetry, a.retry),
     validateArgs,
   };
   if (a.description !== undefined) compiled.description = a.description;
@@ -219,5 +225,21 @@ function retrySpec(r: Manifest["retry"]): RetrySpec {
     maxAttempts: r.maxAttempts,
     initialDelayMs: parseDuration(r.initialDelay),
     maxDelayMs: parseDuration(r.maxDelay),
+    maxElapsedMs: parseDuration(r.maxElapsed),
+  };
+}
+
+type RetryOverride =
+  | { maxAttempts?: number; initialDelay?: string; maxDelay?: string; maxElapsed?: string }
+  | undefined;
+
+/** workflow → system → action: each level overrides only what it names. */
+function mergeRetry(base: RetrySpec, o: RetryOverride): RetrySpec {
+  if (!o) return base;
+  return {
+    maxAttempts: o.maxAttempts ?? base.maxAttempts,
+    initialDelayMs: o.initialDelay ? parseDuration(o.initialDelay) : base.initialDelayMs,
+    maxDelayMs: o.maxDelay ? parseDuration(o.maxDelay) : base.maxDelayMs,
+    maxElapsedMs: o.maxElapsed ? parseDuration(o.maxElapsed) : base.maxElapsedMs,
   };
 }

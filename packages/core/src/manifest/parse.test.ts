@@ -44,7 +44,7 @@ describe("parseManifest", () => {
     const r = parseManifest(minimal.join("\n"));
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
     expect(r.manifest.actingAs).toBe("service");
-    expect(r.manifest.retry).toEqual({ maxAttempts: 3, initialDelay: "200ms", maxDelay: "5s" });
+    expect(r.manifest.retry).toEqual({ maxAttempts: 3, initialDelay: "200ms", maxDelay: "5s", maxElapsed: "30s" });
     expect(r.manifest.approvals.approvers).toEqual(["role:approver"]);
     expect(r.manifest.policy).toEqual({});
     expect(r.manifest.rateLimits).toEqual({});

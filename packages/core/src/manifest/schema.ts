@@ -57,24 +57,27 @@ const actionHttp = z.strictObject({
 
 const attempts = z.int().min(1).max(10);
 
+/** Overrides of the workflow's retry policy, per system or per action. */
+const retryOverride = z.strictObject({
+  maxAttempts: attempts.optional(),
+  initialDelay: duration.optional(),
+  maxDelay: duration.optional(),
+  maxElapsed: duration.optional(),
+});
+
 const actionSchema = z.strictObject({
   class: classEnum,
   description: z.string().optional(),
   http: actionHttp.optional(),
   input: z.record(z.string(), z.unknown()).optional().meta({ description: "JSON Schema of the arguments" }),
-  retry: z
-    .strictObject({
-      maxAttempts: attempts.optional(),
-      initialDelay: duration.optional(),
-      maxDelay: duration.optional(),
-    })
-    .optional(),
+  retry: retryOverride.optional(),
   timeout: duration.optional(),
 });
 
 const systemSchema = z.strictObject({
   connector: connectorSchema,
   scopes: z.array(text).optional(),
+  retry: retryOverride.optional(),
   actions: z.record(identName, actionSchema),
 });
 
@@ -124,6 +127,7 @@ const retrySchema = z.strictObject({
   maxAttempts: attempts.default(3),
   initialDelay: duration.default("200ms"),
   maxDelay: duration.default("5s"),
+  maxElapsed: duration.default("30s").meta({ description: "cap on the total time of all attempts of one call" }),
 });
 
 const dataSchema = z.strictObject({
