@@ -6,3 +6,4 @@ export * from "./audit/index.js";
 export * from "./manifest/index.js";
 export * from "./policy/index.js";
 export * from "./redaction/index.js";
+export * from "./budget/index.js";
