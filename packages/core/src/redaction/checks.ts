@@ -70,7 +70,7 @@ export function hasDigitAndLetter(s: string): boolean {
 export function isPlaceholderValue(v: string): boolean {
   if (v.startsWith("[REDACTED") || /^\[[a-z]+(?:\.[a-z_]+)?:[0-9a-f]{8}\]$/.test(v) || v.startsWith("[hash:"))
     return true;
-  if (/^[*xX.•#-]+$/.test(v)) return true; // ****, xxxx, ...
+  if (/^(?:[*•#.-]+|[xX]{3,})$/.test(v)) return true; // ****, xxxx, ...
   if (
     /^(?:\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|\{\{[^}]*\}\}|<[^>]*>|%\([^)]*\)s|process\.env\.[A-Za-z_][A-Za-z0-9_]*)$/.test(
       v,

@@ -133,12 +133,16 @@ export interface Detector {
   find(p: Probe, out: Span[]): void;
 }
 
-/** Runs a global regex over `s`, resetting its state first (regexes are shared module constants). */
-export function eachMatch(re: RegExp, s: string, fn: (m: RegExpExecArray) => void, from = 0): void {
-  re.lastIndex = from;
+/**
+ * Runs a global regex over `s`, resetting its state first (regexes are shared module constants).
+ * `fn` may return where to resume: past a value it consumed, so no input is scanned twice.
+ */
+export function eachMatch(re: RegExp, s: string, fn: (m: RegExpExecArray) => unknown): void {
+  re.lastIndex = 0;
   for (let m = re.exec(s); m !== null; m = re.exec(s)) {
-    fn(m);
-    if (m[0].length === 0) re.lastIndex++;
+    const resume = fn(m);
+    if (typeof resume === "number" && resume > re.lastIndex) re.lastIndex = resume;
+    else if (m[0].length === 0) re.lastIndex++;
   }
 }
 

@@ -2,7 +2,7 @@ import { TollgateError } from "../errors.js";
 import { type Detector, Probe, type Span } from "./detector.js";
 import { actionAt, compileFields, type FieldAction, type FieldNode, startAt, step } from "./fields.js";
 import { compileKnown, findKnown } from "./known.js";
-import { type ConcreteKind, resolveKinds } from "./kinds.js";
+import { resolveKinds } from "./kinds.js";
 import { card, iban, ssn } from "./pii-finance.js";
 import { emailAddress, phone } from "./pii-contact.js";
 import { ipAddress } from "./pii-network.js";
@@ -61,6 +61,7 @@ const allDetectors: readonly Detector[] = [
 export const maxDepth = 64;
 const TRUNCATED = "[Truncated]";
 const CIRCULAR = "[Circular]";
+const UNSERIALIZABLE = "[Unserializable]";
 const MASK = "[REDACTED]";
 const DROP: unique symbol = Symbol("drop");
 const noNodes: FieldNode[] = [];
@@ -89,6 +90,15 @@ function hashable(v: unknown, seen: Set<object>, depth: number): unknown {
   if (v === null || typeof v !== "object") return typeof v === "bigint" ? v.toString() : v;
   if (depth >= maxDepth) return TRUNCATED;
   if (seen.has(v)) return CIRCULAR;
+  const toJSON = (v as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function") {
+    try {
+      const j: unknown = toJSON.call(v);
+      if (j !== v) return hashable(j, seen, depth + 1);
+    } catch {
+      return UNSERIALIZABLE;
+    }
+  }
   seen.add(v);
   let out: unknown;
   if (Array.isArray(v)) out = v.map((x) => hashable(x, seen, depth + 1));
@@ -186,6 +196,12 @@ export function createRedactor(opts: RedactionOptions = {}): Redactor {
       return redactString(v, acc);
     }
     if (typeof v === "number" && secret && Number.isFinite(v)) return secretValue(v, acc);
+    if ((typeof v === "number" && Number.isInteger(v) && Math.abs(v) >= 1e12) || typeof v === "bigint") {
+      // A card number sent as a JSON number is still a card number.
+      const s = String(v);
+      const r = redactString(s, acc);
+      return r === s ? v : r;
+    }
     if (v === null || typeof v !== "object") return v;
     if (depth >= maxDepth) return TRUNCATED;
     if (seen.has(v)) return CIRCULAR;
@@ -196,7 +212,7 @@ export function createRedactor(opts: RedactionOptions = {}): Redactor {
       try {
         j = toJSON.call(v);
       } catch {
-        return "[Unserializable]";
+        return UNSERIALIZABLE;
       }
       if (j !== v) {
         seen.add(v);
@@ -216,14 +232,20 @@ export function createRedactor(opts: RedactionOptions = {}): Redactor {
       out = arr;
     } else {
       const obj: Record<string, unknown> = {};
+      let clashes: Map<string, number> | undefined;
       for (const k of Object.keys(v)) {
         const r = child((v as Record<string, unknown>)[k], k, nodes, secret, depth, seen, acc);
         if (r === DROP) continue;
         // Keys are data too (maps keyed by e-mail address); a clash after redaction gets a suffix.
         let rk = cleanKeys.has(k) ? k : redactString(k, acc);
         if (rk === k) remember(cleanKeys, k);
-        if (rk !== k)
-          for (let n = 2; Object.hasOwn(obj, rk) || Object.hasOwn(v, rk); n++) rk = `${rk.replace(/#\d+$/, "")}#${n}`;
+        else if (Object.hasOwn(obj, rk) || Object.hasOwn(v, rk)) {
+          clashes ??= new Map();
+          let n = clashes.get(rk) ?? 2;
+          while (Object.hasOwn(obj, `${rk}#${n}`) || Object.hasOwn(v, `${rk}#${n}`)) n++;
+          clashes.set(rk, n + 1);
+          rk = `${rk}#${n}`;
+        }
         defineKey(obj, rk, r);
       }
       out = obj;
@@ -281,5 +303,3 @@ export function redactText(s: string, opts?: RedactionOptions): RedactionResult<
 export function redactValue<T>(v: T, opts?: RedactionOptions, root?: string): RedactionResult<T> {
   return redactorFor(opts).value(v, root);
 }
-
-export type { ConcreteKind };

@@ -20,7 +20,8 @@ export const privateKey: Detector = {
 
 // header.payload.signature, base64url, header a JSON object ("{"" encodes to "eyJ"). Up to five
 // segments so a JWE goes whole; an empty signature (alg "none") is still a token.
-const jwt = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+){0,2}(?![A-Za-z0-9_-])/g;
+const jwt =
+  /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+){0,2}(?![A-Za-z0-9_-])/g;
 
 export const jwtToken: Detector = {
   kind: "secrets.jwt",
@@ -63,7 +64,8 @@ function looksLikeCredential(v: string): boolean {
   return /\d/.test(v) || (/[a-z]/.test(v) && /[A-Z]/.test(v)) || /[+/=._~-]/.test(v);
 }
 
-function authValue(s: string, at: number, from: number, quote: string | undefined, out: Span[]): void {
+/** Finds the credential after an Authorization header name; returns where it ends. */
+function authValue(s: string, at: number, from: number, quote: string | undefined, out: Span[]): number {
   let i = from;
   const scheme = /^([A-Za-z][A-Za-z0-9_-]*)[ \t]+(?=\S)/.exec(s.slice(i, i + 64));
   if (scheme) i += scheme[0].length;
@@ -78,8 +80,8 @@ function authValue(s: string, at: number, from: number, quote: string | undefine
     while (end < s.length && !/[\s"',;\\]/.test(s[end]!)) end++;
   }
   while (end > i && /\s/.test(s[end - 1]!)) end--;
-  if (!looksLikeCredential(s.slice(i, end))) return;
-  out.push({ start: i, end, kind: "secrets.bearer" });
+  if (looksLikeCredential(s.slice(i, end))) out.push({ start: i, end, kind: "secrets.bearer" });
+  return end;
 }
 
 function isBasicCredential(b64: string): boolean {
@@ -94,9 +96,7 @@ export const bearerToken: Detector = {
   gate: (p: Probe) => schemeWord.test(p.s) || (p.names() & NAME_AUTH) !== 0,
   find(p: Probe, out: Span[]) {
     const s = p.s;
-    eachMatch(authHeader, s, (m) => {
-      authValue(s, m.index, m.index + m[0].length, m[1], out);
-    });
+    eachMatch(authHeader, s, (m) => authValue(s, m.index, m.index + m[0].length, m[1], out));
     eachMatch(bearer, s, (m) => {
       const v = m[1]!;
       const mixed = /[a-z]/.test(v) && /[A-Z]/.test(v);

@@ -23,8 +23,15 @@ function readValue(s: string, i: number): [number, number] | undefined {
     return end < limit && s.startsWith(q, end) ? [start, end] : undefined;
   }
   let end = i;
-  while (end < s.length && !/[\s,;&"'<>(){}[\]\\]/.test(s[end]!)) end++;
+  while (end < s.length && !endsBare(s.charCodeAt(end))) end++;
   return [i, end];
+}
+
+// Whitespace and , ; & " ' < > ( ) { } [ ] \ end a bare value.
+const bareEnd = new Uint8Array(128);
+for (const c of " \t\r\n,;&\"'<>(){}[]\\") bareEnd[c.charCodeAt(0)] = 1;
+function endsBare(c: number): boolean {
+  return c < 128 && bareEnd[c] === 1;
 }
 
 /** "Decent entropy": several character classes, or a spread of distinct characters. */
@@ -44,9 +51,10 @@ export const generic: Detector = {
     eachMatch(named, s, (m) => {
       const range = readValue(s, m.index + m[0].length);
       if (!range) return;
-      const v = s.slice(range[0], range[1]);
-      if (!looksSecret(v, strong.test(m[1]!))) return;
-      out.push({ start: range[0], end: range[1], kind: "secrets.generic" });
+      // The entropy test reads a bounded prefix; a longer value still goes whole.
+      const v = s.slice(range[0], Math.min(range[1], range[0] + 2048));
+      if (looksSecret(v, strong.test(m[1]!))) out.push({ start: range[0], end: range[1], kind: "secrets.generic" });
+      return range[1];
     });
   },
 };
@@ -73,6 +81,9 @@ const exactNames = new Set([
 ]);
 const nameSuffix = /(?:password|passwd|passphrase|secret|token|apikey|secretkey|privatekey|secretaccesskey)$/;
 
+// Object keys repeat (one schema, many values), so answers are cached, within a bound.
+const keyNames = new Map<string, boolean>();
+
 /**
  * Whether an object key names a secret (value() replaces such a key's value whole, whatever it
  * looks like). Case and separators are ignored: "Api-Key", "api_key" and "apiKey" are one name.
@@ -88,6 +99,3 @@ export function isSecretKeyName(key: string): boolean {
   }
   return r;
 }
-
-// Object keys repeat (one schema, many values), so answers are cached, within a bound.
-const keyNames = new Map<string, boolean>();

@@ -15,7 +15,12 @@ const jwt = [
   "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0",
   "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
 ].join(".");
-const pem = ["-----BEGIN RSA PRIVATE KEY-----", "MIIEowIBAAKCAQEAx4", "Zm9vYmFyYmF6", "-----END RSA PRIVATE KEY-----"].join("\n");
+const pem = [
+  "-----BEGIN RSA PRIVATE KEY-----",
+  "MIIEowIBAAKCAQEAx4",
+  "Zm9vYmFyYmF6",
+  "-----END RSA PRIVATE KEY-----",
+].join("\n");
 
 const red = (s: string) => redactText(s).value;
 const found = (s: string) => redactText(s).found;
@@ -70,7 +75,12 @@ describe("secrets.openai", () => {
     expect(red(`use ${skProj}`)).toBe("use [REDACTED:secrets.openai]");
   });
   it("leaves hyphenated prose and short values", () => {
-    for (const s of ["sk-learn-compatible-estimators-are-great", "sk-1234", "task-1234567890abcdefghijkLMN", "desk-lamp"]) {
+    for (const s of [
+      "sk-learn-compatible-estimators-are-great",
+      "sk-1234",
+      "task-1234567890abcdefghijkLMN",
+      "desk-lamp",
+    ]) {
       expect(red(s)).toBe(s);
     }
   });
@@ -110,7 +120,7 @@ describe("secrets.bearer", () => {
     );
     expect(red("Authorization: Basic dXNlcjpwYXNzd29yZA==")).toBe("Authorization: Basic [REDACTED:secrets.bearer]");
     expect(red('{"authorization":"token abcdef123456"}')).toBe('{"authorization":"token [REDACTED:secrets.bearer]"}');
-    expect(red("curl -H 'Authorization: Digest username=\"bob\", response=\"6629fae49393a053\"'")).toBe(
+    expect(red('curl -H \'Authorization: Digest username="bob", response="6629fae49393a053"\'')).toBe(
       "curl -H 'Authorization: Digest [REDACTED:secrets.bearer]'",
     );
     expect(red("sent bearer abc.def-123_ghi to the API")).toBe("sent bearer [REDACTED:secrets.bearer] to the API");
@@ -144,7 +154,7 @@ describe("secrets.connection_string", () => {
       "https://example.com:443/users/@alice",
       "ssh://git@github.com/org/repo",
       "postgres://db.internal:5432/app",
-      "postgres://app:${DB_PASSWORD}@db/app",
+      `postgres://app:\${DB_PASSWORD}@db/app`,
     ]) {
       expect(red(s)).toBe(s);
     }
@@ -157,7 +167,9 @@ describe("secrets.generic", () => {
     expect(red('{"api_key": "9f8e7d6c5b4a3210"}')).toBe('{"api_key": "[REDACTED:secrets.generic]"}');
     expect(red("DB_PASSWORD=correct-horse-battery")).toBe("DB_PASSWORD=[REDACTED:secrets.generic]");
     expect(red("client_secret: 'Zx81-kk2_LmP0q'")).toBe("client_secret: '[REDACTED:secrets.generic]'");
-    expect(red("GET /cb?access_token=aB3dE5fG7h&state=1")).toBe("GET /cb?access_token=[REDACTED:secrets.generic]&state=1");
+    expect(red("GET /cb?access_token=aB3dE5fG7h&state=1")).toBe(
+      "GET /cb?access_token=[REDACTED:secrets.generic]&state=1",
+    );
     expect(red('{\\"token\\":\\"q9W8e7R6t5Y4\\"}')).toBe('{\\"token\\":\\"[REDACTED:secrets.generic]\\"}');
     expect(red('password: "correct horse battery staple"')).toBe('password: "[REDACTED:secrets.generic]"');
   });
@@ -170,7 +182,7 @@ describe("secrets.generic", () => {
       "token_type: Bearer",
       "password_policy=strict-and-long",
       "password: ********",
-      "api_key: ${OPENAI_API_KEY}",
+      `api_key: \${OPENAI_API_KEY}`,
       "secret: undefined",
       "token: aaaaaaaaaaaa",
       "PWD=/home/user/project",
