@@ -22,6 +22,8 @@ export const errorCodes = {
   run_not_running: 409,
   audit_unavailable: 503,
   credentials_unavailable: 424,
+  circuit_open: 503,
+  too_busy: 429,
   internal: 500,
 } as const;
 

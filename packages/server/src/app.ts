@@ -5,7 +5,7 @@ import { ApprovalService } from "./approvals/service.js";
 import { AuditService } from "./audit/service.js";
 import { Executor } from "./calls/execute.js";
 import { recoverInterruptedCalls } from "./calls/recovery.js";
-import { CallService } from "./calls/service.js";
+import { type CallLimits, CallService, defaultCallLimits } from "./calls/service.js";
 import { type Clock, systemClock } from "./clock.js";
 import { HttpConnector } from "./connectors/http.js";
 import { RedactionService } from "./data/redaction.js";
@@ -14,6 +14,8 @@ import { buildHttpServer } from "./http/server.js";
 import { KeyService } from "./identity/keys.js";
 import { TenantService } from "./identity/tenants.js";
 import { Vault } from "./identity/vault.js";
+import { type BreakerOptions, Breakers, defaultBreakerOptions } from "./reliability/breakers.js";
+import { RateLimiter } from "./reliability/rate-limiter.js";
 import { RunService } from "./runs/service.js";
 import type { Services } from "./services.js";
 import { WorkflowService } from "./workflows/service.js";
@@ -24,6 +26,10 @@ export interface TollgateOptions {
   clock?: Clock;
   logger?: boolean | object;
   bodyLimit?: number;
+  /** circuit breakers per system (defaults: 5 consecutive failures, half-open after 30 s) */
+  breakers?: Partial<BreakerOptions>;
+  /** rate-limit wait and per-workspace concurrency */
+  limits?: Partial<CallLimits>;
 }
 
 export interface Tollgate {
@@ -45,7 +51,13 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
       .update("redaction")
       .digest(),
   );
-  const calls = new CallService(store, workflows, redaction, vault, new Executor(vault, { http }), events, clock);
+  const rateLimiter = new RateLimiter(clock);
+  const breakers = new Breakers({ ...defaultBreakerOptions, ...opts.breakers });
+  const executor = new Executor(vault, { http }, breakers, rateLimiter, clock);
+  const calls = new CallService(store, workflows, redaction, vault, executor, events, clock, rateLimiter, {
+    ...defaultCallLimits,
+    ...opts.limits,
+  });
   const services: Services = {
     store,
     clock,
@@ -58,6 +70,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     approvals: undefined as unknown as ApprovalService,
     runs: new RunService(store, workflows, calls, clock),
     audit: new AuditService(store),
+    reliability: { breakers, rateLimiter },
   };
   const app = buildHttpServer(services, {
     logger: opts.logger ?? false,

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { openStore } from "@tollgate/store";
-import { createTollgate, type Tollgate } from "./app.js";
+import { createTollgate, type Tollgate, type TollgateOptions } from "./app.js";
 import type { Clock } from "./clock.js";
 import { loadMasterKey } from "./identity/master-key.js";
 
@@ -13,6 +13,8 @@ export interface ServeOptions {
   logger?: boolean | object;
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
+  /** breaker and limit settings (tests use short ones) */
+  tuning?: Pick<TollgateOptions, "breakers" | "limits">;
 }
 
 export interface RunningServer {
@@ -41,6 +43,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       masterKey,
       logger: opts.logger ?? false,
       ...(opts.clock ? { clock: opts.clock } : {}),
+      ...opts.tuning,
     });
     const boot = await tollgate.services.keys.bootstrapOperator(env.TOLLGATE_ADMIN_KEY || undefined);
     let operatorKeyFile: string | undefined;

@@ -7,6 +7,8 @@ import type { RedactionService } from "./data/redaction.js";
 import type { KeyService } from "./identity/keys.js";
 import type { TenantService } from "./identity/tenants.js";
 import type { Vault } from "./identity/vault.js";
+import type { Breakers } from "./reliability/breakers.js";
+import type { RateLimiter } from "./reliability/rate-limiter.js";
 import type { RunService } from "./runs/service.js";
 import type { WorkflowService } from "./workflows/service.js";
 
@@ -23,4 +25,5 @@ export interface Services {
   approvals: ApprovalService;
   runs: RunService;
   audit: AuditService;
+  reliability: { breakers: Breakers; rateLimiter: RateLimiter };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ExampleSystems, startExampleSystems, workflowYaml } from "@tollgate/example-support-triage";
 import { TollgateClient } from "@tollgate/sdk";
-import { type RunningServer, startServer } from "../src/index.js";
+import { type RunningServer, type ServeOptions, startServer } from "../src/index.js";
 
 export const operatorKey = "operator-test-key-0123456789";
 
@@ -29,14 +29,22 @@ export interface Harness {
 }
 
 /** The real server on a free port, on a fresh SQLite store (or PostgreSQL), with the real example systems. */
-export async function startHarness(opts: { databaseUrl?: string; dataDir?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { databaseUrl?: string; dataDir?: string; tuning?: ServeOptions["tuning"] } = {},
+): Promise<Harness> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "tollgate-test-"));
   const env = { TOLLGATE_ADMIN_KEY: operatorKey, TOLLGATE_MASTER_KEY: "a".repeat(64) };
   const systems = await startExampleSystems({ port: 0 });
   const logger = process.env.TOLLGATE_DEBUG ? { level: "error" } : false;
-  const start = () =>
-    startServer({ port: 0, dataDir, env, logger, ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}) });
-  let server = await start();
+  const options = (port: number) => ({
+    port,
+    dataDir,
+    env,
+    logger,
+    ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+    ...(opts.tuning ? { tuning: opts.tuning } : {}),
+  });
+  let server = await startServer(options(0));
   const h: Harness = {
     server,
     systems,
@@ -63,12 +71,7 @@ export async function startHarness(opts: { databaseUrl?: string; dataDir?: strin
     },
     async restart() {
       await server.close();
-      server = await startServer({
-        port: server.port,
-        dataDir,
-        env,
-        ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
-      });
+      server = await startServer(options(server.port));
       h.server = server;
       // let clients' pooled keep-alive sockets see that the old server closed them
       await new Promise((r) => setTimeout(r, 100));

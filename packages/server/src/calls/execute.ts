@@ -1,12 +1,27 @@
 import { type CompiledAction, type CompiledWorkflow, TollgateError } from "@tollgate/core";
+import { BrokenCircuitError } from "cockatiel";
+import type { Clock } from "../clock.js";
+import { type Connector, ConnectorError } from "../connectors/types.js";
 import type { Vault } from "../identity/vault.js";
-import { ConnectorError, type Connector } from "../connectors/types.js";
+import type { Breakers } from "../reliability/breakers.js";
+import type { RateLimiter } from "../reliability/rate-limiter.js";
+import { retryPolicyFor } from "../reliability/retry.js";
+
+export interface AttemptRecord {
+  attempt: number;
+  at: string;
+  error: string;
+  upstreamStatus?: number;
+  delayMs: number;
+}
 
 export interface ExecutionOutcome {
   status: "succeeded" | "failed" | "outcome_unknown";
   result?: unknown;
   error?: { code: string; message: string; upstreamStatus?: number };
   attempts: number;
+  /** every failed attempt that was retried, for the timeline */
+  retried: AttemptRecord[];
 }
 
 export interface ExecuteInput {
@@ -19,46 +34,96 @@ export interface ExecuteInput {
   idempotencyKey?: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export interface Connectors {
+  http: Connector;
+  [type: string]: Connector;
+}
 
 /**
- * Credentials, then the connector with the workflow's retry policy. READ calls retry on
- * timeouts, 5xx and 429; writes retry only when the request provably never left, or when the
- * connector takes an idempotency key. A write that may have been received is `outcome_unknown`.
+ * Stages credentials and execute: the vault's credential, then the connector inside the
+ * system's circuit breaker, inside the call's retry policy. A write that may have been received
+ * ends `outcome_unknown`; it is never retried blindly.
  */
 export class Executor {
   constructor(
     private readonly vault: Vault,
-    private readonly connectors: { http: Connector },
+    private readonly connectors: Connectors,
+    private readonly breakers: Breakers,
+    private readonly rateLimiter: RateLimiter,
+    private readonly clock: Clock,
   ) {}
 
   async execute(input: ExecuteInput): Promise<ExecutionOutcome> {
     const authorization = await this.credentials(input);
-    const connector = this.connectors.http;
-    const { maxAttempts, initialDelayMs, maxDelayMs } = input.wf.retry;
-    const idempotent =
-      input.action.class === "READ" || (input.action.connector as { idempotency?: boolean }).idempotency === true;
-    let attempt = 0;
-    for (;;) {
-      attempt++;
-      try {
-        const res = await connector.call({
-          action: input.action,
-          args: input.args,
-          ...(authorization ? { authorization } : {}),
-          ...(input.traceparent ? { traceparent: input.traceparent } : {}),
-          ...(idempotent && input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
-        });
-        return { status: "succeeded", result: res.body, attempts: attempt };
-      } catch (e) {
-        if (!(e instanceof ConnectorError)) throw e;
-        const retryable = isRetryable(e, idempotent);
-        if (!retryable || attempt >= maxAttempts) return failure(e, attempt, idempotent);
-        const backoff = Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1));
-        const jittered = backoff / 2 + Math.random() * (backoff / 2);
-        await sleep(Math.min(maxDelayMs, Math.max(jittered, e.retryAfterMs ?? 0)));
+    const { action } = input;
+    const connector = this.connectorFor(action);
+    const idempotent = action.class === "READ" || (action.connector as { idempotency?: boolean }).idempotency === true;
+    const breaker = this.breakers.for(systemKey(input));
+    const now = () => this.clock.now().getTime();
+    const policy = retryPolicyFor(action.retry, idempotent, now(), now);
+    const retried: AttemptRecord[] = [];
+    policy.onRetry((e) => {
+      const err = "error" in e ? e.error : undefined;
+      retried.push({
+        attempt: retried.length + 1,
+        at: this.clock.now().toISOString(),
+        error: err instanceof Error ? err.message : "failed",
+        ...(err instanceof ConnectorError && err.upstreamStatus ? { upstreamStatus: err.upstreamStatus } : {}),
+        delayMs: Math.round(e.delay),
+      });
+    });
+    let attempts = 0;
+    try {
+      const res = await policy.execute(() =>
+        breaker.execute(async () => {
+          attempts++;
+          try {
+            return await connector.call({
+              action,
+              args: input.args,
+              ...(authorization ? { authorization } : {}),
+              ...(input.traceparent ? { traceparent: input.traceparent } : {}),
+              ...(idempotent && input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+            });
+          } catch (e) {
+            this.slowDownOn429(input, e);
+            throw e;
+          }
+        }),
+      );
+      return { status: "succeeded", result: res.body, attempts, retried };
+    } catch (e) {
+      if (e instanceof BrokenCircuitError) {
+        return {
+          status: "failed",
+          error: {
+            code: "circuit_open",
+            message: `${action.system} has failed repeatedly; Tollgate is not calling it for up to ${Math.round(this.breakers.halfOpenAfterMs / 1000)} s`,
+          },
+          attempts,
+          retried,
+        };
       }
+      if (!(e instanceof ConnectorError)) throw e;
+      return { ...failure(e, attempts, idempotent), retried };
     }
+  }
+
+  private connectorFor(action: CompiledAction): Connector {
+    const type = (action.connector as { type?: string }).type ?? "http";
+    const connector = this.connectors[type];
+    if (!connector)
+      throw new TollgateError("upstream_failed", `no connector of type ${type} for system ${action.system}`);
+    return connector;
+  }
+
+  private slowDownOn429(input: ExecuteInput, e: unknown): void {
+    if (!(e instanceof ConnectorError) || e.upstreamStatus !== 429) return;
+    this.rateLimiter.pause(
+      rateKey(input.tenantId, input.action.system),
+      input.wf.rateLimits.get(input.action.system),
+      e.retryAfterMs ?? 1000,
+    );
   }
 
   private async credentials(input: ExecuteInput): Promise<string | undefined> {
@@ -81,14 +146,12 @@ export class Executor {
   }
 }
 
-function isRetryable(e: ConnectorError, idempotent: boolean): boolean {
-  if (e.delivery === "not_sent") return true;
-  if (!idempotent) return false;
-  if (e.delivery === "maybe_sent") return true;
-  return e.upstreamStatus === 429 || (e.upstreamStatus !== undefined && e.upstreamStatus >= 500);
-}
+export const rateKey = (tenantId: string, system: string) => `${tenantId}/${system}`;
+const systemKey = (i: { tenantId: string; workspaceId: string; action: CompiledAction }) =>
+  `${i.tenantId}/${i.workspaceId}/${i.action.system}`;
+export { systemKey };
 
-function failure(e: ConnectorError, attempts: number, idempotent: boolean): ExecutionOutcome {
+function failure(e: ConnectorError, attempts: number, idempotent: boolean): Omit<ExecutionOutcome, "retried"> {
   if (e.delivery === "maybe_sent" && !idempotent) {
     return {
       status: "outcome_unknown",

@@ -17,7 +17,8 @@ import { ownWorkspace, requireRole, can } from "../identity/access.js";
 import type { Principal } from "../identity/principal.js";
 import type { Vault } from "../identity/vault.js";
 import type { WorkflowService } from "../workflows/service.js";
-import type { Executor } from "./execute.js";
+import type { RateLimiter } from "../reliability/rate-limiter.js";
+import { type Executor, rateKey } from "./execute.js";
 import { terminalCallStatuses, type ToolCallView, toolCallView } from "./view.js";
 
 export interface ToolCallRequest {
@@ -35,6 +36,15 @@ export interface ToolCallAnswer {
 
 const maxWaitSeconds = 60;
 
+export interface CallLimits {
+  /** how long a call waits for its system's rate limit before 429 */
+  rateLimitWaitMs: number;
+  /** calls executing at once per workspace in this process, to protect Tollgate itself */
+  concurrentCallsPerWorkspace: number;
+}
+
+export const defaultCallLimits: CallLimits = { rateLimitWaitMs: 2_000, concurrentCallsPerWorkspace: 256 };
+
 /**
  * The governed tool call (DESIGN §3). `call` reads top to bottom in the order of the stages;
  * each stage is a small function. The intent (call row, budget reservation, decision event) is
@@ -49,10 +59,40 @@ export class CallService {
     private readonly executor: Executor,
     private readonly events: CallEvents,
     private readonly clock: Clock,
+    private readonly rateLimiter: RateLimiter,
+    private readonly limits: CallLimits = defaultCallLimits,
   ) {}
 
+  private readonly inFlight = new Map<string, number>();
+
+  /** Per-workspace cap on calls in flight in this process: Tollgate protects itself. */
   async call(p: Principal, runId: string, req: ToolCallRequest, signal?: AbortSignal): Promise<ToolCallAnswer> {
     requireRole(p, can.act);
+    const key = `${p.tenantId}/${p.workspaceId}`;
+    const n = this.inFlight.get(key) ?? 0;
+    if (n >= this.limits.concurrentCallsPerWorkspace) {
+      throw new TollgateError(
+        "too_busy",
+        `workspace ${p.workspaceId} already has ${n} calls in flight; retry shortly`,
+        { retryAfterSeconds: 1 },
+      );
+    }
+    this.inFlight.set(key, n + 1);
+    try {
+      return await this.governedCall(p, runId, req, signal);
+    } finally {
+      const left = (this.inFlight.get(key) ?? 1) - 1;
+      if (left <= 0) this.inFlight.delete(key);
+      else this.inFlight.set(key, left);
+    }
+  }
+
+  private async governedCall(
+    p: Principal,
+    runId: string,
+    req: ToolCallRequest,
+    signal?: AbortSignal,
+  ): Promise<ToolCallAnswer> {
     const scope = this.store.scope(p.tenantId);
     const run = await this.runningRun(p, scope, runId);
     const wf = await this.workflows.compiledVersion(p.tenantId, run.workspaceId, run.workflow, run.workflowVersion);
@@ -76,6 +116,8 @@ export class CallService {
       now: this.clock.now(),
     });
 
+    if (decision.effect === "allow")
+      await this.awaitRateLimit(p, run, wf, action, storedArgs, this.limits.rateLimitWaitMs);
     const call = await this.recordIntent(p, run, wf, action, req, storedArgs, argsHash, decision);
     if (call.status === "blocked") {
       throw new TollgateError(call.error?.code === "loop_detected" ? "loop_detected" : "blocked", call.reason, {
@@ -190,6 +232,46 @@ export class CallService {
       `arguments of ${action.id} do not match its input schema: ${errors[0]?.path} ${errors[0]?.message}`,
       { errors },
     );
+  }
+
+  /**
+   * Stage: rate limit per (tenant, system). An allowed call waits here, before its intent is
+   * written, so a refused call costs no budget; the refusal is audited. An upstream's 429 pauses
+   * the system even where the manifest sets no rate.
+   */
+  async awaitRateLimit(
+    p: Pick<Principal, "tenantId" | "keyId">,
+    run: RunRecord,
+    wf: CompiledWorkflow,
+    action: CompiledAction,
+    storedArgs: unknown,
+    maxWaitMs: number,
+  ): Promise<void> {
+    try {
+      await this.rateLimiter.acquire(
+        rateKey(p.tenantId, action.system),
+        wf.rateLimits.get(action.system),
+        maxWaitMs,
+        `system ${action.system}`,
+      );
+    } catch (e) {
+      if (!(e instanceof TollgateError)) throw e;
+      await this.intentTransaction(p.tenantId, (s) =>
+        s.audit.append(
+          [
+            {
+              type: "tool_call.rate_limited",
+              workspace: run.workspaceId,
+              run: run.id,
+              actor: p.keyId,
+              data: { tool: action.id, args: storedArgs, retryAfterSeconds: e.extra.retryAfterSeconds },
+            },
+          ],
+          iso(this.clock),
+        ),
+      );
+      throw e;
+    }
   }
 
   /** Stage: an idempotency key replays the stored outcome of the same call. */
@@ -456,7 +538,7 @@ export class CallService {
       });
     } catch (e) {
       const code = e instanceof TollgateError ? e.code : "internal";
-      outcome = { status: "failed", error: { code, message: (e as Error).message }, attempts: 0 };
+      outcome = { status: "failed", error: { code, message: (e as Error).message }, attempts: 0, retried: [] };
     }
     const redactor = await this.redaction.forWorkflow(tenantId, run.workspaceId, wf);
     const result = outcome.result === undefined ? undefined : redactor.value(outcome.result, "result").value;
@@ -474,6 +556,20 @@ export class CallService {
       });
       await s.audit.append(
         [
+          ...outcome.retried.map((a) => ({
+            type: "tool_call.attempt_failed",
+            workspace: run.workspaceId,
+            run: run.id,
+            call: call.id,
+            ts: a.at,
+            data: {
+              tool: call.tool,
+              attempt: a.attempt,
+              error: redactor.text(a.error).value,
+              ...(a.upstreamStatus ? { upstreamStatus: a.upstreamStatus } : {}),
+              retryInMs: a.delayMs,
+            },
+          })),
           {
             type:
               outcome.status === "succeeded"
@@ -506,7 +602,10 @@ export class CallService {
       finishedAt: now,
     };
     if (outcome.status === "failed" && call.status === "executing" && !call.approvalId) {
-      const status = error?.code === "credentials_unavailable" ? "credentials_unavailable" : "upstream_failed";
+      const status =
+        error?.code === "credentials_unavailable" || error?.code === "circuit_open" || error?.code === "rate_limited"
+          ? error.code
+          : "upstream_failed";
       throw new TollgateError(status, error?.message ?? "the upstream call failed", {
         callId: call.id,
         ...(error?.upstreamStatus ? { upstreamStatus: error.upstreamStatus } : {}),

@@ -6,6 +6,7 @@ import { adminRoutes } from "./routes/admin.js";
 import { approvalRoutes } from "./routes/approvals.js";
 import { auditRoutes } from "./routes/audit.js";
 import { runRoutes } from "./routes/runs.js";
+import { systemRoutes } from "./routes/systems.js";
 import { workflowRoutes } from "./routes/workflows.js";
 
 declare module "fastify" {
@@ -50,6 +51,7 @@ export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance
     runRoutes(v1, s);
     approvalRoutes(v1, s);
     auditRoutes(v1, s);
+    systemRoutes(v1, s);
   });
   return app;
 }

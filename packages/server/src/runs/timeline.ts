@@ -32,6 +32,10 @@ const describe: Record<string, (d: D, e: ChainedAuditEvent) => string> = {
     `${d.tool} failed after ${d.attempts} attempt(s): ${(d.error as D | undefined)?.message ?? "error"}`,
   "tool_call.outcome_unknown": (d) =>
     `${d.tool} may or may not have run: ${(d.error as D | undefined)?.message ?? ""}. It is not retried; check the system`,
+  "tool_call.attempt_failed": (d) =>
+    `Attempt ${d.attempt} of ${d.tool} failed (${d.error}); retrying in ${d.retryInMs} ms`,
+  "tool_call.rate_limited": (d) =>
+    `Agent asked for ${d.tool}: refused, over the system's rate limit (retry after ${d.retryAfterSeconds} s)`,
   "run.stopped": (d) => `Run stopped: ${d.stopReason}`,
   "run.finished": (d) => `Run finished as ${d.status}`,
 };
