@@ -7,3 +7,5 @@ export type { NewRun, RunFilter } from "./repos/runs.js";
 export type { NewToolCall, ToolCallUpdate } from "./repos/tool-calls.js";
 export type { NewApproval, ApprovalDecision } from "./repos/approvals.js";
 export type { AuditQuery } from "./repos/audit.js";
+export type { AuditSinkRecord, SinkDefinition } from "./repos/audit-sinks.js";
+export type { AuditSigningKeyRecord } from "./repos/audit-signing.js";

@@ -144,6 +144,44 @@ export interface AuditHeadsTable {
   hash: string;
 }
 
+export interface AuditSinksTable {
+  tenant_id: string;
+  workspace_id: string;
+  name: string;
+  kind: string;
+  format: string;
+  config: string;
+  cursor_seq: number;
+  delivered: number;
+  failures: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  last_error_at: string | null;
+  last_delivered_at: string | null;
+  alerted_at: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditSigningKeysTable {
+  tenant_id: string;
+  key_id: string;
+  public_key: string;
+  private_key_sealed: string;
+  created_at: string;
+}
+
+export interface AuditCheckpointsTable {
+  tenant_id: string;
+  seq: number;
+  hash: string;
+  signed_at: string;
+  key_id: string;
+  signature: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   workspaces: WorkspacesTable;
@@ -156,4 +194,7 @@ export interface Database {
   approvals: ApprovalsTable;
   audit_events: AuditEventsTable;
   audit_heads: AuditHeadsTable;
+  audit_sinks: AuditSinksTable;
+  audit_signing_keys: AuditSigningKeysTable;
+  audit_checkpoints: AuditCheckpointsTable;
 }

@@ -2,6 +2,8 @@ import type { Kysely } from "kysely";
 import type { ApiKeyRecord, TenantRecord } from "./records.js";
 import { ApprovalsRepo } from "./repos/approvals.js";
 import { AuditRepo } from "./repos/audit.js";
+import { AuditSinksRepo, type AuditSinkRecord, toAuditSinkRecord } from "./repos/audit-sinks.js";
+import { AuditSigningRepo } from "./repos/audit-signing.js";
 import { KeysRepo, toKeyRecord } from "./repos/keys.js";
 import { RunsRepo } from "./repos/runs.js";
 import { SecretsRepo } from "./repos/secrets.js";
@@ -21,6 +23,8 @@ export class TenantScope {
   readonly toolCalls: ToolCallsRepo;
   readonly approvals: ApprovalsRepo;
   readonly audit: AuditRepo;
+  readonly auditSinks: AuditSinksRepo;
+  readonly auditSigning: AuditSigningRepo;
 
   constructor(
     db: Kysely<Database>,
@@ -35,6 +39,8 @@ export class TenantScope {
     this.toolCalls = new ToolCallsRepo(db, tenantId);
     this.approvals = new ApprovalsRepo(db, tenantId);
     this.audit = new AuditRepo(db, tenantId);
+    this.auditSinks = new AuditSinksRepo(db, tenantId);
+    this.auditSigning = new AuditSigningRepo(db, tenantId);
   }
 }
 
@@ -101,6 +107,45 @@ export class Store {
   async findCallsInStatus(status: string): Promise<ToolCallRecord[]> {
     const rows = await this.db.selectFrom("tool_calls").selectAll().where("status", "=", status).execute();
     return rows.map(toToolCallRecord);
+  }
+
+  /** The export job: sinks across tenants whose next attempt is due and whose lease is free. */
+  async dueAuditSinks(now: string, limit = 100): Promise<AuditSinkRecord[]> {
+    const rows = await this.db
+      .selectFrom("audit_sinks")
+      .selectAll()
+      .where("next_attempt_at", "<=", now)
+      .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now)]))
+      .orderBy("next_attempt_at")
+      .limit(limit)
+      .execute();
+    return rows.map(toAuditSinkRecord);
+  }
+
+  /** Metrics: every sink across tenants (names and cursors; the lag is counted per sink). */
+  async allAuditSinks(): Promise<AuditSinkRecord[]> {
+    const rows = await this.db.selectFrom("audit_sinks").selectAll().execute();
+    return rows.map(toAuditSinkRecord);
+  }
+
+  /** The checkpoint job: tenants whose chain grew by at least `minNew` events since their last checkpoint. */
+  async tenantsDueForCheckpoint(minNew: number): Promise<{ tenantId: string; seq: number }[]> {
+    const rows = await this.db
+      .selectFrom("audit_heads as h")
+      .select((eb) => [
+        "h.tenant_id",
+        "h.seq",
+        eb
+          .selectFrom("audit_checkpoints as c")
+          .select((c) => c.fn.max("c.seq").as("m"))
+          .whereRef("c.tenant_id", "=", "h.tenant_id")
+          .as("last"),
+      ])
+      .execute();
+    return rows
+      .map((r) => ({ tenantId: r.tenant_id, seq: Number(r.seq), last: Number(r.last ?? 0) }))
+      .filter((r) => r.seq - r.last >= minNew)
+      .map(({ tenantId, seq }) => ({ tenantId, seq }));
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import { verifyChain } from "@tollgate/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Store } from "../src/index.js";
+import { auditExportContract } from "./contract-audit-export.js";
 import type { TestStore } from "./stores.js";
 
 const now = () => new Date().toISOString();
@@ -205,4 +206,5 @@ export function storeContract(name: string, make: () => Promise<TestStore>): voi
       expect(await store.scope("ta").audit.list({})).toHaveLength(0);
     });
   });
+  auditExportContract(name, make);
 }

@@ -21,9 +21,23 @@ export interface ChainedAuditEvent extends AuditEventBody {
   hash: string;
 }
 
-/** hash = sha256(prev_hash ‖ canonical event) */
+/** The digest of one event's body: sha256 of its canonical JSON. */
+export function eventDigest(event: AuditEventBody): string {
+  return sha256Hex(canonicalJson(event));
+}
+
+/** One link of the chain from the previous hash and an event's digest. */
+export function linkHash(prevHash: string, digest: string): string {
+  return sha256Hex(prevHash + digest);
+}
+
+/**
+ * hash = sha256(prev_hash ‖ sha256(canonical event)). Hashing the digest (rather than the event
+ * itself) lets an export carry another workspace's row as just (seq, prevHash, digest, hash): the
+ * link still verifies without revealing the row.
+ */
 export function chainHash(prevHash: string, event: AuditEventBody): string {
-  return sha256Hex(prevHash + canonicalJson(event));
+  return linkHash(prevHash, eventDigest(event));
 }
 
 export function bodyOf(e: ChainedAuditEvent): AuditEventBody {

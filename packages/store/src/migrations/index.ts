@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from "kysely";
 import * as initial from "./001_initial.js";
+import * as auditExport from "./005_audit_export.js";
 
 /** Migrations are compiled into the package (no directory scanning), in order. */
 export const migrations: Record<string, Migration> = {
   "001_initial": initial,
+  "005_audit_export": auditExport,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -108,6 +108,28 @@ export class AuditRepo {
     return rows.map(toAuditEvent);
   }
 
+  /** The tenant's chain head: the last seq and its hash (seq 0 and the genesis hash when empty). */
+  async head(): Promise<{ seq: number; hash: string }> {
+    const r = await this.db
+      .selectFrom("audit_heads")
+      .select(["seq", "hash"])
+      .where("tenant_id", "=", this.tenantId)
+      .executeTakeFirst();
+    return r ? { seq: Number(r.seq), hash: r.hash } : { seq: 0, hash: genesisHash };
+  }
+
+  /** How many of a workspace's events come after a cursor, and the time of the oldest: a sink's lag. */
+  async backlog(workspaceId: string, afterSeq: number): Promise<{ events: number; oldestTs: string | null }> {
+    const r = await this.db
+      .selectFrom("audit_events")
+      .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.min("ts").as("oldest")])
+      .where("tenant_id", "=", this.tenantId)
+      .where("workspace_id", "=", workspaceId)
+      .where("seq", ">", afterSeq)
+      .executeTakeFirstOrThrow();
+    return { events: Number(r.n), oldestTs: (r.oldest as string | null) ?? null };
+  }
+
   /** The whole chain in pages, for verification. */
   async *iterate(pageSize = 1000): AsyncGenerator<ChainedAuditEvent> {
     let after = 0;
