@@ -29,7 +29,7 @@ beforeAll(async () => {
   h = await startHarness({
     tuning: {
       breakers: { failures: 3, halfOpenAfterMs: 300 },
-      limits: { rateLimitWaitMs: 100, concurrentCallsPerWorkspace: 3 },
+      limits: { rateLimitWaitMs: 100, concurrentCallsPerWorkspace: 3, runningRunsPerWorkspace: 2 },
     },
   });
 });
@@ -172,6 +172,19 @@ describe("protecting Tollgate itself", () => {
     expect(results.filter((r) => r.status === "fulfilled").length).toBeLessThanOrEqual(3);
     expect(refused.length).toBeGreaterThanOrEqual(3);
     expect(new Set(refused)).toEqual(new Set(["too_busy"]));
+  });
+});
+
+describe("protecting Tollgate: running runs", () => {
+  it("caps running runs per workspace; finishing one makes room", async () => {
+    const first = await runOf("runs-cap");
+    await ws.agent.startRun({ workspace: ws.workspace, workflow: "runs-cap" });
+    expect(await problemOf(ws.agent.startRun({ workspace: ws.workspace, workflow: "runs-cap" }))).toMatchObject({
+      status: 429,
+      code: "too_busy",
+    });
+    await ws.agent.finishRun(first.id, "succeeded");
+    expect((await ws.agent.startRun({ workspace: ws.workspace, workflow: "runs-cap" })).status).toBe("running");
   });
 });
 

@@ -25,10 +25,19 @@ export class RunService {
     private readonly workflows: WorkflowService,
     private readonly calls: CallService,
     private readonly clock: Clock,
+    private readonly maxRunningPerWorkspace = 1000,
   ) {}
 
   async start(p: Principal, req: StartRunRequest) {
     const tenantId = await workspaceAccess(this.store, p, req.workspace, can.act);
+    const running = await this.store.scope(tenantId).runs.countRunning(req.workspace);
+    if (running >= this.maxRunningPerWorkspace) {
+      throw new TollgateError(
+        "too_busy",
+        `workspace ${req.workspace} already has ${running} running runs; finish some first`,
+        { retryAfterSeconds: 5 },
+      );
+    }
     const wf = await this.workflows.compiledActive(tenantId, req.workspace, req.workflow);
     const actingAs = req.actingAs ?? (wf.manifest.actingAs === "user" ? undefined : "service");
     if (!actingAs)

@@ -92,6 +92,17 @@ export class RunsRepo {
     return rows.map(toRecord);
   }
 
+  async countRunning(workspaceId: string): Promise<number> {
+    const r = await this.db
+      .selectFrom("runs")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("tenant_id", "=", this.tenantId)
+      .where("workspace_id", "=", workspaceId)
+      .where("status", "=", "running")
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   /**
    * Takes one tool call from the run's budget in a single conditional UPDATE, so parallel callers
    * on any number of replicas can never take more than the cap. False when the run is not running
