@@ -3,6 +3,7 @@ import { TollgateApiError } from "@tollgate/sdk";
 import { Command } from "commander";
 import pc from "picocolors";
 import { demoCommand } from "./commands/demo.js";
+import { mcpCommands } from "./commands/mcp.js";
 import { offlineCommands } from "./commands/offline.js";
 import { remoteCommands } from "./commands/remote.js";
 import { serveCommand } from "./commands/serve.js";
@@ -20,6 +21,7 @@ serveCommand(program);
 demoCommand(program);
 offlineCommands(program, globals);
 remoteCommands(program, globals);
+mcpCommands(program, globals);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof TollgateApiError) {

@@ -7,3 +7,4 @@ export * from "./manifest/index.js";
 export * from "./policy/index.js";
 export * from "./redaction/index.js";
 export * from "./budget/index.js";
+export * from "./mcp/index.js";

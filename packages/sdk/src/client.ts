@@ -7,6 +7,7 @@ import type {
   SimulateResult,
   Timeline,
   ToolCall,
+  ToolPin,
   VerifyResult,
 } from "./types.js";
 
@@ -143,6 +144,24 @@ export class TollgateClient {
       "GET",
       `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}`,
     );
+  }
+  /** The pinned upstream MCP tool definitions of a workflow, with the upstream's current hash. */
+  listToolPins(workspace: string, workflow: string) {
+    return this.json<{ workflow: string; version: string; items: ToolPin[] }>(
+      "GET",
+      `/v1/workspaces/${enc(workspace)}/workflows/${enc(workflow)}/tools`,
+    );
+  }
+  /** An admin accepts the upstream's changed definition of an MCP tool (`system.action`). */
+  acceptTool(workspace: string, workflow: string, tool: string) {
+    return this.json<{
+      tool: string;
+      upstreamTool: string;
+      hash: string;
+      previousHashes: string[];
+      changed: boolean;
+      versions: number;
+    }>("POST", `/v1/workspaces/${enc(workspace)}/workflows/${enc(workflow)}/tools/${enc(tool)}/accept`, {});
   }
   simulate(
     workspace: string,

@@ -134,3 +134,18 @@ export interface VerifyResult {
   firstBadSeq?: number;
   problem?: string;
 }
+
+/** A pinned upstream MCP tool definition of a workflow and whether the upstream still matches it. */
+export interface ToolPin {
+  /** the action, `system.action` */
+  tool: string;
+  system: string;
+  upstreamTool: string;
+  pinnedHash: string;
+  /** null when the upstream does not offer the tool (or cannot be reached) */
+  currentHash: string | null;
+  changed: boolean;
+  pinnedAt: string;
+  acceptedAt: string | null;
+  acceptedBy: string | null;
+}

@@ -8,9 +8,13 @@ import { recoverInterruptedCalls } from "./calls/recovery.js";
 import { type CallLimits, CallService, defaultCallLimits } from "./calls/service.js";
 import { type Clock, systemClock } from "./clock.js";
 import { HttpConnector } from "./connectors/http.js";
+import { McpConnector } from "./connectors/mcp/connector.js";
+import { ToolPins } from "./connectors/mcp/pins.js";
+import { McpPool } from "./connectors/mcp/pool.js";
 import { RedactionService } from "./data/redaction.js";
 import { CallEvents } from "./events.js";
 import { buildHttpServer } from "./http/server.js";
+import type { McpGatewayOptions } from "./mcp-gateway/gateway.js";
 import { KeyService } from "./identity/keys.js";
 import { TenantService } from "./identity/tenants.js";
 import { Vault } from "./identity/vault.js";
@@ -30,6 +34,8 @@ export interface TollgateOptions {
   breakers?: Partial<BreakerOptions>;
   /** rate-limit wait and per-workspace concurrency */
   limits?: Partial<CallLimits>;
+  /** the MCP gateway: how long tools/call waits for an approval, progress cadence, idle sessions */
+  mcp?: Partial<McpGatewayOptions>;
 }
 
 export interface Tollgate {
@@ -45,7 +51,9 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const vault = new Vault(store, opts.masterKey);
   const http = new HttpConnector();
   const events = new CallEvents();
-  const workflows = new WorkflowService(store, clock);
+  const mcpPool = new McpPool();
+  const pins = new ToolPins(store, mcpPool, clock);
+  const workflows = new WorkflowService(store, clock, pins);
   const redaction = new RedactionService(vault, async (tenantId) =>
     createHmac("sha256", await vault.tenantKey(tenantId))
       .update("redaction")
@@ -53,11 +61,22 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   );
   const rateLimiter = new RateLimiter(clock);
   const breakers = new Breakers({ ...defaultBreakerOptions, ...opts.breakers });
-  const executor = new Executor(vault, { http }, breakers, rateLimiter, clock);
-  const calls = new CallService(store, workflows, redaction, vault, executor, events, clock, rateLimiter, {
-    ...defaultCallLimits,
-    ...opts.limits,
-  });
+  const executor = new Executor(vault, { http, mcp: new McpConnector(mcpPool) }, breakers, rateLimiter, clock);
+  const calls = new CallService(
+    store,
+    workflows,
+    redaction,
+    vault,
+    executor,
+    events,
+    clock,
+    rateLimiter,
+    {
+      ...defaultCallLimits,
+      ...opts.limits,
+    },
+    pins,
+  );
   const services: Services = {
     store,
     clock,
@@ -70,11 +89,13 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     approvals: undefined as unknown as ApprovalService,
     runs: new RunService(store, workflows, calls, clock),
     audit: new AuditService(store),
+    mcp: { pool: mcpPool, pins },
     reliability: { breakers, rateLimiter },
   };
   const app = buildHttpServer(services, {
     logger: opts.logger ?? false,
     ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
+    ...(opts.mcp ? { mcp: opts.mcp } : {}),
   });
   services.approvals = new ApprovalService(store, workflows, calls, vault, clock, (e) =>
     app.log.error({ err: e }, "running an approved call failed"),
@@ -86,6 +107,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     async close() {
       await app.close();
       await http.close();
+      await mcpPool.close();
     },
   };
 }

@@ -3,3 +3,4 @@ export * from "./clock.js";
 export * from "./serve.js";
 export type { Services } from "./services.js";
 export type { Principal } from "./identity/principal.js";
+export { listMcpTools } from "./connectors/mcp/pool.js";

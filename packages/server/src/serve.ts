@@ -13,8 +13,8 @@ export interface ServeOptions {
   logger?: boolean | object;
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
-  /** breaker and limit settings (tests use short ones) */
-  tuning?: Pick<TollgateOptions, "breakers" | "limits">;
+  /** breaker, limit and MCP gateway settings (tests use short ones) */
+  tuning?: Pick<TollgateOptions, "breakers" | "limits" | "mcp">;
 }
 
 export interface RunningServer {

@@ -3,6 +3,8 @@ import type { ApprovalService } from "./approvals/service.js";
 import type { AuditService } from "./audit/service.js";
 import type { CallService } from "./calls/service.js";
 import type { Clock } from "./clock.js";
+import type { McpPool } from "./connectors/mcp/pool.js";
+import type { ToolPins } from "./connectors/mcp/pins.js";
 import type { RedactionService } from "./data/redaction.js";
 import type { KeyService } from "./identity/keys.js";
 import type { TenantService } from "./identity/tenants.js";
@@ -25,5 +27,7 @@ export interface Services {
   approvals: ApprovalService;
   runs: RunService;
   audit: AuditService;
+  /** upstream MCP connections and tool pins */
+  mcp: { pool: McpPool; pins: ToolPins };
   reliability: { breakers: Breakers; rateLimiter: RateLimiter };
 }

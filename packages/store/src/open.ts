@@ -33,7 +33,12 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     db = new Kysely<Database>({ dialect: sqliteDialect(file) });
     dialect = "sqlite";
   }
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    // Migrations are numbered by feature and may land out of order (003 before 002).
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();

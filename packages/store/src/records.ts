@@ -128,3 +128,20 @@ export interface NewAuditEvent {
   data?: Record<string, unknown>;
   ts?: string;
 }
+
+/** The pinned definition of one upstream MCP tool for one workflow version. */
+export interface ToolPinRecord {
+  workspaceId: string;
+  workflow: string;
+  version: string;
+  system: string;
+  /** the upstream tool's name */
+  tool: string;
+  hash: string;
+  /** what the hash covers: { name, description, inputSchema } */
+  definition: unknown;
+  pinnedAt: string;
+  pinnedBy: string | null;
+  acceptedAt: string | null;
+  acceptedBy: string | null;
+}

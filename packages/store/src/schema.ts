@@ -144,6 +144,21 @@ export interface AuditHeadsTable {
   hash: string;
 }
 
+export interface ToolPinsTable {
+  tenant_id: string;
+  workspace_id: string;
+  workflow: string;
+  version: string;
+  system: string;
+  tool: string;
+  hash: string;
+  definition: string;
+  pinned_at: string;
+  pinned_by: string | null;
+  accepted_at: string | null;
+  accepted_by: string | null;
+}
+
 export interface AuditSinksTable {
   tenant_id: string;
   workspace_id: string;
@@ -197,4 +212,5 @@ export interface Database {
   audit_sinks: AuditSinksTable;
   audit_signing_keys: AuditSigningKeysTable;
   audit_checkpoints: AuditCheckpointsTable;
+  tool_pins: ToolPinsTable;
 }

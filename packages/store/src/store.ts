@@ -8,6 +8,7 @@ import { KeysRepo, toKeyRecord } from "./repos/keys.js";
 import { RunsRepo } from "./repos/runs.js";
 import { SecretsRepo } from "./repos/secrets.js";
 import { ToolCallsRepo, toToolCallRecord } from "./repos/tool-calls.js";
+import { ToolPinsRepo } from "./repos/tool-pins.js";
 import { WorkflowsRepo } from "./repos/workflows.js";
 import { WorkspacesRepo } from "./repos/workspaces.js";
 import type { Database } from "./schema.js";
@@ -23,6 +24,7 @@ export class TenantScope {
   readonly toolCalls: ToolCallsRepo;
   readonly approvals: ApprovalsRepo;
   readonly audit: AuditRepo;
+  readonly toolPins: ToolPinsRepo;
   readonly auditSinks: AuditSinksRepo;
   readonly auditSigning: AuditSigningRepo;
 
@@ -39,6 +41,7 @@ export class TenantScope {
     this.toolCalls = new ToolCallsRepo(db, tenantId);
     this.approvals = new ApprovalsRepo(db, tenantId);
     this.audit = new AuditRepo(db, tenantId);
+    this.toolPins = new ToolPinsRepo(db, tenantId);
     this.auditSinks = new AuditSinksRepo(db, tenantId);
     this.auditSigning = new AuditSigningRepo(db, tenantId);
   }

@@ -44,6 +44,11 @@ export function argsValidator(
   };
 }
 
+/** A validator for a schema met at run time (an MCP tool's input schema); callers keep it. */
+export function schemaValidator(schema: Record<string, unknown>): ArgsValidator {
+  return argsValidator(createAjv, schema);
+}
+
 /** Compiled once per action, so the copy costs nothing per call. */
 function prepare(input: Record<string, unknown>): Record<string, unknown> {
   // `$schema` is dropped: ajv's default draft handles the schemas actions use, and a

@@ -55,6 +55,8 @@ function checkAction(env: Env, at: Path, connector: "http" | "mcp", a: ActionMan
     issue(ctx, [...at, "http"], "actions of an http connector need http: { method, path }");
   }
   if (connector === "mcp" && a.http) issue(ctx, [...at, "http"], "http only applies to actions of an http connector");
+  if (connector === "http" && a.tool !== undefined)
+    issue(ctx, [...at, "tool"], "tool names an upstream MCP tool: it only applies to actions of an mcp connector");
   if (a.retry) {
     const { initialDelay = env.retry.initialDelay, maxDelay = env.retry.maxDelay } = a.retry;
     checkDelays(ctx, [...at, "retry"], initialDelay, maxDelay);

@@ -66,6 +66,8 @@ export interface CompiledAction {
   class: ActionClass;
   description?: string;
   http?: HttpSpec;
+  /** mcp: the upstream tool this action calls (the manifest's `tool`, else the action's name) */
+  upstreamTool?: string;
   connector: ConnectorSpec;
   scopes: string[];
   inputSchema?: Record<string, unknown>;
@@ -194,6 +196,7 @@ function compileAction(
   };
   if (a.description !== undefined) compiled.description = a.description;
   if (http) compiled.http = http;
+  if (connector.type === "mcp") compiled.upstreamTool = a.tool ?? action;
   if (a.input) compiled.inputSchema = a.input;
   return compiled;
 }

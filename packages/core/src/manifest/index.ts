@@ -25,5 +25,5 @@ export {
   type RetrySpec,
   resolveAction,
 } from "./compile.js";
-export { type ArgsValidator, pathParams } from "./args.js";
+export { type ArgsValidator, pathParams, schemaValidator } from "./args.js";
 export { formatPath } from "./path.js";

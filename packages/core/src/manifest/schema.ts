@@ -69,7 +69,16 @@ const actionSchema = z.strictObject({
   class: classEnum,
   description: z.string().optional(),
   http: actionHttp.optional(),
-  input: z.record(z.string(), z.unknown()).optional().meta({ description: "JSON Schema of the arguments" }),
+  tool: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .meta({ description: "mcp: the upstream tool's name, when it is not the action's name (e.g. get-sum)" }),
+  input: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .meta({ description: "JSON Schema of the arguments (mcp: defaults to the upstream tool's input schema)" }),
   retry: retryOverride.optional(),
   timeout: duration.optional(),
 });

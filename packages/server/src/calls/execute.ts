@@ -81,6 +81,7 @@ export class Executor {
             return await connector.call({
               action,
               args: input.args,
+              scope: { tenantId: input.tenantId, workspaceId: input.workspaceId },
               ...(authorization ? { authorization } : {}),
               ...(input.traceparent ? { traceparent: input.traceparent } : {}),
               ...(idempotent && input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),

@@ -4,6 +4,7 @@ import {
   type CompiledWorkflow,
   type Decision,
   decide,
+  type ErrorItem,
   hashJson,
   newId,
   resolveAction,
@@ -17,6 +18,7 @@ import { ownWorkspace, requireRole, can } from "../identity/access.js";
 import type { Principal } from "../identity/principal.js";
 import type { Vault } from "../identity/vault.js";
 import type { WorkflowService } from "../workflows/service.js";
+import type { ToolPins } from "../connectors/mcp/pins.js";
 import type { RateLimiter } from "../reliability/rate-limiter.js";
 import { type Executor, rateKey } from "./execute.js";
 import { terminalCallStatuses, type ToolCallView, toolCallView } from "./view.js";
@@ -61,6 +63,7 @@ export class CallService {
     private readonly clock: Clock,
     private readonly rateLimiter: RateLimiter,
     private readonly limits: CallLimits = defaultCallLimits,
+    private readonly pins?: ToolPins,
   ) {}
 
   private readonly inFlight = new Map<string, number>();
@@ -102,6 +105,7 @@ export class CallService {
     const action = resolveAction(wf, req.tool);
     if (!action) return this.refuseOutsideBoundary(p, run, req, storedArgs);
     await this.validateArgs(p, run, action, req.args, storedArgs);
+    await this.checkToolPin(p, run, wf, action, req.args, storedArgs);
 
     const argsHash = hashJson(req.args);
     if (req.idempotencyKey) {
@@ -210,8 +214,9 @@ export class CallService {
     action: CompiledAction,
     args: unknown,
     storedArgs: unknown,
+    validate: (args: unknown) => ErrorItem[] = action.validateArgs,
   ): Promise<void> {
-    const errors = action.validateArgs(args);
+    const errors = validate(args);
     if (errors.length === 0) return;
     await this.intentTransaction(p.tenantId, (s) =>
       s.audit.append(
@@ -232,6 +237,49 @@ export class CallService {
       `arguments of ${action.id} do not match its input schema: ${errors[0]?.path} ${errors[0]?.message}`,
       { errors },
     );
+  }
+
+  /**
+   * Stage: tool pin (MCP). The upstream's definition of the tool must still be the pinned one: a
+   * changed description or schema (the "rug pull") is blocked, on record, until an admin accepts
+   * it. Where the manifest gives no input schema, the arguments meet the pinned upstream one.
+   */
+  private async checkToolPin(
+    p: Principal,
+    run: RunRecord,
+    wf: CompiledWorkflow,
+    action: CompiledAction,
+    args: Record<string, unknown>,
+    storedArgs: unknown,
+  ): Promise<void> {
+    if (!this.pins || action.connector.type !== "mcp") return;
+    const verdict = await this.pins.verify(p.tenantId, run.workspaceId, wf, action);
+    if (verdict.changed) {
+      const { reason, pinnedHash, currentHash } = verdict;
+      await this.intentTransaction(p.tenantId, (s) =>
+        s.audit.append(
+          [
+            {
+              type: "tool_call.tool_changed",
+              workspace: run.workspaceId,
+              run: run.id,
+              actor: p.keyId,
+              data: {
+                tool: action.id,
+                upstreamTool: action.upstreamTool,
+                args: storedArgs,
+                pinnedHash,
+                currentHash,
+                reason,
+              },
+            },
+          ],
+          iso(this.clock),
+        ),
+      );
+      throw new TollgateError("tool_changed", reason, { tool: action.id, pinnedHash, currentHash, reason });
+    }
+    if (verdict.validateArgs) await this.validateArgs(p, run, action, args, storedArgs, verdict.validateArgs);
   }
 
   /**

@@ -7,6 +7,8 @@ export interface ConnectorRequest {
   authorization?: string;
   traceparent?: string;
   idempotencyKey?: string;
+  /** whose call it is: connectors that keep per-tenant state (MCP connections) need it */
+  scope?: { tenantId: string; workspaceId: string };
 }
 
 export interface ConnectorResult {

@@ -1,11 +1,14 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Principal } from "../identity/principal.js";
 import type { Services } from "../services.js";
+import { defaultMcpGatewayOptions, McpGateway, type McpGatewayOptions } from "../mcp-gateway/gateway.js";
 import { problemHandler } from "./problem.js";
 import { adminRoutes } from "./routes/admin.js";
 import { approvalRoutes } from "./routes/approvals.js";
 import { auditRoutes } from "./routes/audit.js";
+import { mcpRoutes } from "./routes/mcp.js";
 import { runRoutes } from "./routes/runs.js";
+import { toolRoutes } from "./routes/tools.js";
 import { systemRoutes } from "./routes/systems.js";
 import { workflowRoutes } from "./routes/workflows.js";
 
@@ -18,6 +21,8 @@ declare module "fastify" {
 export interface HttpOptions {
   logger: boolean | object;
   bodyLimit?: number;
+  /** the MCP gateway's approval wait and session bounds */
+  mcp?: Partial<McpGatewayOptions>;
 }
 
 const yamlTypes = ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"];
@@ -41,6 +46,7 @@ export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance
   );
 
   app.get("/healthz", async () => ({ status: "ok" }));
+  mcpRoutes(app, s, new McpGateway(s, { ...defaultMcpGatewayOptions, ...opts.mcp }));
 
   app.register(async (v1) => {
     v1.addHook("onRequest", async (req) => {
@@ -49,6 +55,7 @@ export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance
     adminRoutes(v1, s);
     workflowRoutes(v1, s);
     runRoutes(v1, s);
+    toolRoutes(v1, s);
     approvalRoutes(v1, s);
     auditRoutes(v1, s);
     systemRoutes(v1, s);

@@ -1,7 +1,17 @@
 import { type CompiledWorkflow, compileWorkflow, loadManifest, type Manifest, TollgateError } from "@tollgate/core";
-import type { Store } from "@tollgate/store";
+import type { Store, ToolPinRecord } from "@tollgate/store";
 import { type Clock, iso } from "../clock.js";
 import type { Principal } from "../identity/principal.js";
+
+/** Pins the upstream tool definitions a new manifest version uses (MCP, DESIGN §3 stage 4). */
+export interface ToolPinner {
+  pinsFor(
+    tenantId: string,
+    workspaceId: string,
+    wf: CompiledWorkflow,
+    by: string,
+  ): Promise<Omit<ToolPinRecord, "acceptedAt" | "acceptedBy">[]>;
+}
 
 /**
  * Workflow manifests: validated whole (a bad one changes nothing), stored by content version,
@@ -13,6 +23,7 @@ export class WorkflowService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly pinner?: ToolPinner,
   ) {}
 
   async put(
@@ -28,7 +39,10 @@ export class WorkflowService {
         errors: [{ path: "name", message: `must be ${name}, the name in the URL` }],
       });
     }
-    this.compile(tenantId, workspaceId, manifest, version);
+    const wf = this.compile(tenantId, workspaceId, manifest, version);
+    // A new version pins its upstream MCP tools first: a missing tool rejects the manifest.
+    const known = await this.store.scope(tenantId).workflows.getVersion(workspaceId, name, version);
+    const pins = known || !this.pinner ? [] : await this.pinner.pinsFor(tenantId, workspaceId, wf, p.keyId);
     const now = iso(this.clock);
     const created = await this.store.transaction(tenantId, async (s) => {
       const previous = await s.workflows.getActive(workspaceId, name);
@@ -41,6 +55,20 @@ export class WorkflowService {
         createdAt: now,
         createdBy: p.keyId,
       });
+      if (isNew && pins.length > 0) {
+        await s.toolPins.insert(pins);
+        await s.audit.append(
+          [
+            {
+              type: "tools.pinned",
+              workspace: workspaceId,
+              actor: p.keyId,
+              data: { workflow: name, version, pins: pins.map((x) => ({ system: x.system, tool: x.tool, hash: x.hash })) },
+            },
+          ],
+          now,
+        );
+      }
       if (previous?.version !== version) {
         await s.audit.append(
           [

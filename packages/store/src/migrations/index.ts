@@ -1,10 +1,14 @@
 import type { Migration, MigrationProvider } from "kysely";
 import * as initial from "./001_initial.js";
+import * as approvals from "./002_approvals.js";
+import * as mcp from "./003_mcp.js";
 import * as auditExport from "./005_audit_export.js";
 
 /** Migrations are compiled into the package (no directory scanning), in order. */
 export const migrations: Record<string, Migration> = {
   "001_initial": initial,
+  "002_approvals": approvals,
+  "003_mcp": mcp,
   "005_audit_export": auditExport,
 };
 

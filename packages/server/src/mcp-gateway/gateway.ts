@@ -1,0 +1,366 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { actionsVisibleToAgents, type CompiledAction, TollgateError } from "@tollgate/core";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import {
+  type CallToolResult,
+  CallToolRequestSchema,
+  isInitializeRequest,
+  ListToolsRequestSchema,
+  type Tool,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { ToolCallView } from "../calls/view.js";
+import { terminalCallStatuses } from "../calls/view.js";
+import type { Principal } from "../identity/principal.js";
+import type { Services } from "../services.js";
+
+export interface McpGatewayOptions {
+  /** how long tools/call waits for a human's approval (with progress notifications) before answering "pending" */
+  approvalWaitMs: number;
+  /** how often a waiting tools/call sends a progress notification */
+  progressEveryMs: number;
+  /** a session nobody used for this long is closed */
+  idleSessionMs: number;
+}
+
+export const defaultMcpGatewayOptions: McpGatewayOptions = {
+  approvalWaitMs: 30_000,
+  progressEveryMs: 5_000,
+  idleSessionMs: 30 * 60_000,
+};
+
+export const checkCallTool = "tollgate__check_call";
+
+interface Session {
+  id?: string;
+  transport: StreamableHTTPServerTransport;
+  server: Server;
+  principal: Principal;
+  workspace: string;
+  workflow: string;
+  runId: string;
+  lastSeen: number;
+}
+
+/** A JSON-RPC error the MCP client can read, for requests refused before the transport sees them. */
+function rpcError(res: ServerResponse, status: number, code: number, message: string): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }));
+}
+
+/**
+ * The agent side of the MCP gateway: `/mcp/{ws}/{workflow}` speaks Streamable HTTP with the
+ * SDK's server. One MCP session is one run (or the run named by `x-tollgate-run`). It is a thin
+ * adapter: tools/list shows the boundary, tools/call is `CallService.call`, nothing is decided here.
+ */
+export class McpGateway {
+  private readonly sessions = new Map<string, Session>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly s: Services,
+    private readonly opts: McpGatewayOptions = defaultMcpGatewayOptions,
+  ) {
+    this.sweeper = setInterval(() => this.closeIdle(), Math.min(60_000, opts.idleSessionMs)).unref();
+  }
+
+  /**
+   * One HTTP request of the transport (POST, GET for the server's stream, DELETE to end). Errors
+   * thrown before the transport takes over (authentication, an unknown workflow) are the API's
+   * problem answers; after that the transport owns the response.
+   */
+  async handle(
+    principal: Principal,
+    params: { ws: string; workflow: string },
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    hijack: () => void,
+  ): Promise<void> {
+    const sid = req.headers["mcp-session-id"];
+    let session: Session | undefined;
+    if (typeof sid === "string") {
+      session = this.sessions.get(sid);
+      if (
+        !session ||
+        session.principal.keyId !== principal.keyId ||
+        session.workspace !== params.ws ||
+        session.workflow !== params.workflow
+      ) {
+        hijack();
+        return rpcError(res, 404, -32001, "Session not found");
+      }
+      session.principal = principal;
+    } else if (req.method === "POST" && isInitializeRequest(body)) {
+      session = await this.open(principal, params, req, body);
+    } else {
+      hijack();
+      return rpcError(res, 400, -32000, "Bad Request: no valid session id; start with an initialize request");
+    }
+    session.lastSeen = Date.now();
+    hijack();
+    await session.transport.handleRequest(req, res, body);
+  }
+
+  /** A new session: its run (started here unless x-tollgate-run names one), its server, its transport. */
+  private async open(
+    principal: Principal,
+    params: { ws: string; workflow: string },
+    req: IncomingMessage,
+    body: { params: { clientInfo?: { name?: string } } },
+  ): Promise<Session> {
+    const named = req.headers["x-tollgate-run"];
+    let runId: string;
+    if (typeof named === "string" && named.length > 0) {
+      const run = await this.s.runs.get(principal, named);
+      if (run.workspaceId !== params.ws || run.workflow !== params.workflow)
+        throw new TollgateError("not_found", `no run ${named} of workflow ${params.workflow} in workspace ${params.ws}`);
+      if (run.status !== "running") throw new TollgateError("run_not_running", `run ${named} is ${run.status}`);
+      runId = run.id;
+    } else {
+      const agent = body.params.clientInfo?.name?.slice(0, 200);
+      const run = await this.s.runs.start(principal, {
+        workspace: params.ws,
+        workflow: params.workflow,
+        ...(agent ? { agent } : {}),
+        labels: { via: "mcp" },
+      });
+      runId = run.id;
+    }
+    const server = new Server(
+      { name: "tollgate", version: "0.1.0" },
+      {
+        capabilities: { tools: {} },
+        instructions:
+          `Tools of workflow ${params.workflow}, governed by Tollgate (run ${runId}). A call that needs a human's ` +
+          `approval answers "pending" with a call id; ${checkCallTool} returns its outcome later.`,
+      },
+    );
+    const session: Session = {
+      transport: new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          session.id = id;
+          this.sessions.set(id, session);
+        },
+      }),
+      server,
+      principal,
+      workspace: params.ws,
+      workflow: params.workflow,
+      runId,
+      lastSeen: Date.now(),
+    };
+    session.transport.onclose = () => {
+      if (session.id) this.sessions.delete(session.id);
+    };
+    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await this.listTools(session) }));
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+      const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+      const progress = progressSender(request.params._meta?.progressToken, extra.sendNotification);
+      if (request.params.name === checkCallTool) return this.checkCall(session, args, progress, extra.signal);
+      return this.callTool(session, request.params.name, args, progress, extra.signal);
+    });
+    await server.connect(session.transport);
+    return session;
+  }
+
+  /** The boundary's actions an agent may use (never the blocked-by-default ones), and the check tool. */
+  private async listTools(session: Session): Promise<Tool[]> {
+    const { tenantId } = session.principal;
+    const run = await this.s.runs.get(session.principal, session.runId);
+    const wf = await this.s.workflows.compiledVersion(tenantId, run.workspaceId, run.workflow, run.workflowVersion);
+    const pinned = await this.s.mcp.pins.definitions(tenantId, run.workspaceId, wf);
+    const tools = actionsVisibleToAgents(wf).map((a) => toolOf(a, pinned.get(a.id)));
+    tools.push({
+      name: checkCallTool,
+      description:
+        "Tollgate: the outcome of an earlier tool call that was pending a human's approval. " +
+        "Give the callId it answered; wait (seconds, up to 60) waits for the decision.",
+      inputSchema: {
+        type: "object",
+        properties: { callId: { type: "string" }, wait: { type: "number", minimum: 0, maximum: 60 } },
+        required: ["callId"],
+        additionalProperties: false,
+      },
+      annotations: { title: "Check a pending tool call", readOnlyHint: true },
+    });
+    return tools;
+  }
+
+  private async callTool(
+    session: Session,
+    tool: string,
+    args: Record<string, unknown>,
+    progress: Progress,
+    signal: AbortSignal,
+  ): Promise<CallToolResult> {
+    try {
+      const answer = await this.s.calls.call(session.principal, session.runId, { tool, args, wait: 0 }, signal);
+      let view = answer.body as ToolCallView;
+      if (view.status === "pending_approval") view = await this.awaitDecision(session, view, this.opts.approvalWaitMs, progress, signal);
+      return resultOf(view);
+    } catch (e) {
+      return errorResult(e);
+    }
+  }
+
+  private async checkCall(
+    session: Session,
+    args: Record<string, unknown>,
+    progress: Progress,
+    signal: AbortSignal,
+  ): Promise<CallToolResult> {
+    const callId = args.callId;
+    if (typeof callId !== "string" || callId.length === 0) {
+      return errorResult(new TollgateError("invalid_arguments", "give the callId of the call to check"));
+    }
+    const wait = typeof args.wait === "number" ? Math.max(0, Math.min(60, args.wait)) * 1000 : 0;
+    try {
+      const view = (await this.s.calls.get(session.principal, callId, 0)) as ToolCallView;
+      if (view.runId !== session.runId) throw new TollgateError("not_found", `no tool call ${callId} in this run`);
+      return resultOf(await this.awaitDecision(session, view, wait, progress, signal));
+    } catch (e) {
+      return errorResult(e);
+    }
+  }
+
+  /** Waits for a pending call's outcome up to the bound, telling the client it is still waiting. */
+  private async awaitDecision(
+    session: Session,
+    view: ToolCallView,
+    boundMs: number,
+    progress: Progress,
+    signal: AbortSignal,
+  ): Promise<ToolCallView> {
+    const started = Date.now();
+    let current = view;
+    while (!terminalCallStatuses.has(current.status) && !signal.aborted) {
+      const left = boundMs - (Date.now() - started);
+      if (left <= 0) break;
+      const step = Math.min(left, this.opts.progressEveryMs);
+      current = (await this.s.calls.get(session.principal, view.id, step / 1000, signal)) as ToolCallView;
+      if (!terminalCallStatuses.has(current.status)) {
+        await progress(
+          Math.round((Date.now() - started) / 1000),
+          Math.round(boundMs / 1000),
+          `${current.tool} is waiting for a human's approval (call ${current.id})`,
+        );
+      }
+    }
+    return current;
+  }
+
+  private closeIdle(): void {
+    const cutoff = Date.now() - this.opts.idleSessionMs;
+    for (const session of this.sessions.values()) {
+      if (session.lastSeen < cutoff) void session.transport.close().catch(() => {});
+    }
+  }
+
+  /** Open sessions (for tests and operations). */
+  sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map((x) => x.transport.close().catch(() => {})));
+  }
+}
+
+type Progress = (progress: number, total: number, message: string) => Promise<void>;
+
+function progressSender(
+  token: string | number | undefined,
+  send: (n: { method: "notifications/progress"; params: Record<string, unknown> }) => Promise<void>,
+): Progress {
+  if (token === undefined) return async () => {};
+  let last = -1;
+  return async (progress, total, message) => {
+    // progress must increase with every notification
+    const value = Math.max(progress, last + 1);
+    last = value;
+    await send({ method: "notifications/progress", params: { progressToken: token, progress: value, total, message } }).catch(
+      () => {},
+    );
+  };
+}
+
+/** An action as an MCP tool: manifest schema and description first, else the pinned upstream ones. */
+function toolOf(a: CompiledAction, pinned?: { description: string | null; inputSchema: unknown }): Tool {
+  const schema = (a.inputSchema ?? pinned?.inputSchema ?? {}) as Record<string, unknown>;
+  return {
+    name: a.toolName,
+    description: a.description ?? pinned?.description ?? `${a.id} (${a.class})`,
+    inputSchema: { ...schema, type: "object" },
+    annotations: {
+      title: a.id,
+      readOnlyHint: a.class === "READ",
+      destructiveHint: a.class === "DELETE",
+      openWorldHint: a.class === "EXTERNAL_SEND",
+    },
+  };
+}
+
+/** A call's state as a tool result: the upstream's own content when it was an MCP tool. */
+function resultOf(view: ToolCallView): CallToolResult {
+  switch (view.status) {
+    case "succeeded": {
+      const r = view.result as { content?: unknown; structuredContent?: unknown } | undefined;
+      if (r && Array.isArray(r.content)) {
+        return {
+          content: r.content as CallToolResult["content"],
+          ...(r.structuredContent && typeof r.structuredContent === "object"
+            ? { structuredContent: r.structuredContent as Record<string, unknown> }
+            : {}),
+        };
+      }
+      return {
+        content: [{ type: "text", text: JSON.stringify(view.result ?? null) }],
+        ...(view.result && typeof view.result === "object" && !Array.isArray(view.result)
+          ? { structuredContent: view.result as Record<string, unknown> }
+          : {}),
+      };
+    }
+    case "pending_approval":
+    case "approved":
+    case "executing":
+      return {
+        content: [
+          {
+            type: "text",
+            text:
+              view.status === "pending_approval"
+                ? `${view.tool} needs a human's approval and is pending as call ${view.id}. It runs once approved; ` +
+                  `call ${checkCallTool} with {"callId":"${view.id}"} to get its outcome.`
+                : `${view.tool} was approved and is running as call ${view.id}; call ${checkCallTool} with {"callId":"${view.id}"} to get its outcome.`,
+          },
+        ],
+        structuredContent: { status: view.status, callId: view.id, ...(view.approvalId ? { approvalId: view.approvalId } : {}) },
+      };
+    default: {
+      const error = view.error as { code?: string; message?: string } | undefined;
+      const why = error?.message ?? view.reason;
+      return {
+        isError: true,
+        content: [{ type: "text", text: `${view.tool} ${view.status}${why ? `: ${why}` : ""} (call ${view.id})` }],
+        structuredContent: { status: view.status, callId: view.id, ...(error?.code ? { code: error.code } : {}) },
+      };
+    }
+  }
+}
+
+/** A refusal or failure as a tool result with isError, so the model reads the reason. */
+function errorResult(e: unknown): CallToolResult {
+  if (!(e instanceof TollgateError)) throw e;
+  const callId = typeof e.extra.callId === "string" ? e.extra.callId : undefined;
+  return {
+    isError: true,
+    content: [{ type: "text", text: `${e.code}: ${e.message}` }],
+    structuredContent: { code: e.code, message: e.message, ...(callId ? { callId } : {}) },
+  };
+}
