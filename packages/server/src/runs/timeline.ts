@@ -19,11 +19,20 @@ const describe: Record<string, (d: D, e: ChainedAuditEvent) => string> = {
   "tool_call.decided": (d) => `Agent asked for ${d.tool}(${brief(d.args)}): ${verdict(d.decision)}, ${d.reason}`,
   "tool_call.rejected": (d) =>
     `Agent asked for ${d.tool} with arguments that do not fit its schema: ${(d.errors as { path: string; message: string }[]).map((x) => `${x.path} ${x.message}`).join("; ")}`,
-  "approval.requested": (d) => `Approval requested for ${d.tool}; it expires at ${d.expiresAt}`,
+  "approval.requested": (d) =>
+    `Approval requested for ${d.tool}${Number(d.required) > 1 ? ` from ${d.required} distinct approvers` : ""}; it expires at ${d.expiresAt}`,
   "approval.decided": (d) => {
     const who = d.approver as { name: string; role: string };
-    return `${who.name} (${who.role}) ${d.decision} it via ${d.channel}${d.reason ? `: "${d.reason}"` : ""}`;
+    const n = d.approvals as { count: number; required: number } | undefined;
+    const waiting =
+      d.status === "pending" && n ? ` (${n.count} of ${n.required} approvals; waiting for another approver)` : "";
+    return `${who.name} (${who.role}) ${d.decision} it via ${d.channel}${d.reason ? `: "${d.reason}"` : ""}${waiting}`;
   },
+  "approval.escalated": (d) =>
+    `Nobody decided in time: escalated to ${(d.escalateTo as string[]).join(", ")}, who have until ${d.expiresAt}`,
+  "approval.flooded": (d) =>
+    `Agent asked for ${d.tool}: refused, the ${d.scope} already has ${d.pending} approvals waiting (cap ${d.cap})`,
+  "alert.raised": (d) => `Alert (${d.kind}): ${d.message}`,
   "approval.expired": () => "The approval expired without a decision; the call was not run",
   "approval.cancelled": (d) => `The pending approval was cancelled (${d.reason})`,
   "tool_call.completed": (d) =>

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
-import type { ApprovalRecord, ApprovalStatus } from "../records.js";
-import type { ApprovalsTable, Database } from "../schema.js";
+import { fromJson, toJson } from "../json.js";
+import type { ApprovalDecisionRecord, ApprovalRecord, ApprovalStatus } from "../records.js";
+import type { ApprovalDecisionsTable, ApprovalsTable, Database } from "../schema.js";
 
 export const toApprovalRecord = (r: ApprovalsTable): ApprovalRecord => ({
   id: r.id,
@@ -18,12 +19,30 @@ export const toApprovalRecord = (r: ApprovalsTable): ApprovalRecord => ({
   decidedAt: r.decided_at,
   reason: r.reason,
   channel: r.channel,
+  required: Number(r.required),
+  approvalCount: Number(r.approval_count),
+  approvers: fromJson(r.approvers, []),
+  escalateTo: fromJson(r.escalate_to, null),
+  escalatedAt: r.escalated_at,
+});
+
+const toDecisionRecord = (r: ApprovalDecisionsTable): ApprovalDecisionRecord => ({
+  approvalId: r.approval_id,
+  approver: r.approver,
+  approverName: r.approver_name,
+  approverRole: r.approver_role,
+  decision: r.decision as "approve" | "deny",
+  reason: r.reason,
+  channel: r.channel,
+  shown: fromJson(r.shown, null),
+  decidedAt: r.decided_at,
 });
 
 export type NewApproval = Pick<
   ApprovalRecord,
   "id" | "workspaceId" | "runId" | "callId" | "argsHash" | "requestedBy" | "expiresAt" | "createdAt"
->;
+> &
+  Partial<Pick<ApprovalRecord, "required" | "approvers" | "escalateTo">>;
 
 export interface ApprovalDecision {
   status: Exclude<ApprovalStatus, "pending">;
@@ -32,6 +51,16 @@ export interface ApprovalDecision {
   decidedAt: string;
   reason: string | null;
   channel: string | null;
+}
+
+/** An approval with its call and run, for the evidence behind policy suggestions. */
+export interface ApprovalHistoryRow {
+  approval: ApprovalRecord;
+  workflow: string;
+  tool: string;
+  class: string;
+  args: unknown;
+  rules: string[];
 }
 
 export class ApprovalsRepo {
@@ -59,6 +88,11 @@ export class ApprovalsRepo {
         decided_at: null,
         reason: null,
         channel: null,
+        required: a.required ?? 1,
+        approval_count: 0,
+        approvers: toJson(a.approvers ?? []),
+        escalate_to: a.escalateTo ? toJson(a.escalateTo) : null,
+        escalated_at: null,
       })
       .execute();
   }
@@ -105,6 +139,17 @@ export class ApprovalsRepo {
     return rows.map(toApprovalRecord);
   }
 
+  /** Pending approvals of one run or one workspace, for the flood caps. */
+  async countPending(where: { runId: string } | { workspaceId: string }): Promise<number> {
+    let q = this.db
+      .selectFrom("approvals")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("tenant_id", "=", this.tenantId)
+      .where("status", "=", "pending");
+    q = "runId" in where ? q.where("run_id", "=", where.runId) : q.where("workspace_id", "=", where.workspaceId);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  }
+
   /** Single use: only a pending approval can be decided, once. False when it was not pending. */
   async decide(id: string, d: ApprovalDecision): Promise<boolean> {
     const r = await this.db
@@ -122,5 +167,104 @@ export class ApprovalsRepo {
       .where("status", "=", "pending")
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Counts one more distinct approval on a pending approval (the decision row's primary key keeps
+   * approvers distinct). The UPDATE locks the row, so concurrent approvals count one by one.
+   * Returns the new count, or undefined when the approval is no longer pending.
+   */
+  async countApproval(id: string): Promise<number | undefined> {
+    const r = await this.db
+      .updateTable("approvals")
+      .set((eb) => ({ approval_count: eb("approval_count", "+", 1) }))
+      .where("tenant_id", "=", this.tenantId)
+      .where("id", "=", id)
+      .where("status", "=", "pending")
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) return undefined;
+    const row = await this.db
+      .selectFrom("approvals")
+      .select("approval_count")
+      .where("tenant_id", "=", this.tenantId)
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    return Number(row.approval_count);
+  }
+
+  /** onTimeout escalate: once, a pending approval gets a new deadline and is marked escalated. */
+  async escalate(id: string, expiresAt: string, now: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable("approvals")
+      .set({ expires_at: expiresAt, escalated_at: now })
+      .where("tenant_id", "=", this.tenantId)
+      .where("id", "=", id)
+      .where("status", "=", "pending")
+      .where("escalated_at", "is", null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async addDecision(d: ApprovalDecisionRecord): Promise<void> {
+    await this.db
+      .insertInto("approval_decisions")
+      .values({
+        tenant_id: this.tenantId,
+        approval_id: d.approvalId,
+        approver: d.approver,
+        approver_name: d.approverName,
+        approver_role: d.approverRole,
+        decision: d.decision,
+        reason: d.reason,
+        channel: d.channel,
+        shown: toJson(d.shown),
+        decided_at: d.decidedAt,
+      })
+      .execute();
+  }
+
+  /** Decisions of these approvals, oldest first. */
+  async decisions(approvalIds: readonly string[]): Promise<ApprovalDecisionRecord[]> {
+    if (approvalIds.length === 0) return [];
+    const out: ApprovalDecisionRecord[] = [];
+    for (let i = 0; i < approvalIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom("approval_decisions")
+        .selectAll()
+        .where("tenant_id", "=", this.tenantId)
+        .where("approval_id", "in", approvalIds.slice(i, i + 500))
+        .orderBy("decided_at")
+        .execute();
+      out.push(...rows.map(toDecisionRecord));
+    }
+    return out;
+  }
+
+  /** Approvals of a workspace (optionally one workflow) with their calls, newest first. */
+  async history(f: { workspaceId: string; workflow?: string; limit: number }): Promise<ApprovalHistoryRow[]> {
+    let q = this.db
+      .selectFrom("approvals as a")
+      .innerJoin("tool_calls as c", (j) => j.onRef("c.id", "=", "a.call_id").onRef("c.tenant_id", "=", "a.tenant_id"))
+      .innerJoin("runs as r", (j) => j.onRef("r.id", "=", "a.run_id").onRef("r.tenant_id", "=", "a.tenant_id"))
+      .selectAll("a")
+      .select([
+        "r.workflow as wf",
+        "c.tool as call_tool",
+        "c.class as call_class",
+        "c.args as call_args",
+        "c.rules as call_rules",
+      ])
+      .where("a.tenant_id", "=", this.tenantId)
+      .where("a.workspace_id", "=", f.workspaceId);
+    if (f.workflow) q = q.where("r.workflow", "=", f.workflow);
+    const rows = await q.orderBy("a.created_at", "desc").limit(f.limit).execute();
+    return rows.map((r) => ({
+      approval: toApprovalRecord(r),
+      workflow: r.wf,
+      tool: r.call_tool,
+      class: r.call_class,
+      args: fromJson(r.call_args, null),
+      rules: fromJson(r.call_rules, []),
+    }));
   }
 }

@@ -21,6 +21,10 @@ export function approvalRoutes(app: FastifyInstance, s: Services): void {
     return s.approvals.list(req.principal, q.workspace, q.status);
   });
 
+  app.get<{ Params: { id: string } }>("/v1/approvals/:id", async (req) =>
+    s.approvals.show(req.principal, req.params.id),
+  );
+
   app.post<{ Params: { id: string } }>("/v1/approvals/:id/decision", async (req) => {
     const body = parseInput(decision, req.body);
     return s.approvals.decide(req.principal, req.params.id, body);
