@@ -81,9 +81,7 @@ export async function runDemoAgent(opts: DemoAgentOptions): Promise<DemoAgentRep
       log(`  approver ${d.decidedBy} approved ${created.approvalId}`);
       const done = await agent.waitForToolCall(created.id, 30);
       outcomes.push({ step: `issue for ${t.id} after approval`, tool: "tracker.create_issue", outcome: done.status });
-      log(
-        `  tracker.create_issue after approval -> ${done.status} ${JSON.stringify((done.result as { key?: string })?.key ?? "")}`,
-      );
+      log(`  tracker.create_issue after approval -> ${done.status} ${JSON.stringify(issueKey(done.result) ?? "")}`);
     }
     await step(`tell the support channel about ${t.id}`, "chat.post_message", {
       channel: "#support-triage",
@@ -102,4 +100,10 @@ export async function runDemoAgent(opts: DemoAgentOptions): Promise<DemoAgentRep
   log(`run ${finished.id} ${finished.status}: ${finished.usage.toolCalls} tool calls`);
   log(`read it as a timeline: npx tollgate runs show ${run.id} --key <auditor key>`);
   return { runId: run.id, outcomes };
+}
+
+/** The key of a created issue: the HTTP tracker answers the issue, the MCP one wraps it in structuredContent. */
+function issueKey(result: unknown): string | undefined {
+  const r = result as { key?: string; structuredContent?: { key?: string } } | undefined;
+  return r?.key ?? r?.structuredContent?.key;
 }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { startExampleSystems, workflowYaml } from "@tollgate/example-support-triage";
+import { startExampleSystems, workflowMcpYaml, workflowYaml } from "@tollgate/example-support-triage";
 import { TollgateApiError, TollgateClient } from "@tollgate/sdk";
 import type { RunningServer } from "@tollgate/server";
 import pc from "picocolors";
@@ -42,6 +42,8 @@ export async function setupDemo(
   for (const [system, token] of Object.entries(systems.tokens))
     await admin.putSecret(workspace, `${system}-token`, token);
   await admin.putWorkflow(workspace, workflow, workflowYaml(systems.url));
+  // The same job with the tracker reached over MCP (its tools pinned as this version is stored).
+  await admin.putWorkflow(workspace, `${workflow}-mcp`, workflowMcpYaml(systems.url));
   const demo: DemoKeys = { url: server.url, tenant, workspace, workflow, keys };
   writeFileSync(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
   const lines = [
@@ -52,6 +54,7 @@ export async function setupDemo(
     `  approver key: ${keys.approver}`,
     `  auditor key:  ${keys.auditor}`,
     `  (saved in ${file})`,
+    `  MCP: workflow ${workflow}-mcp reaches the tracker over MCP; agents connect to ${server.url}/mcp/${workspace}/${workflow}-mcp`,
     "",
     `Try it: ${pc.cyan("npm run demo")} in another terminal, then ${pc.cyan(`TOLLGATE_KEY=${keys.auditor.slice(0, 12)}… npx tollgate runs list --workspace ${workspace}`)}`,
   ];

@@ -80,11 +80,9 @@ describe("the MCP gateway (agent side)", () => {
   it("holds a call for approval with progress notifications, then hands its outcome to tollgate__check_call", async () => {
     const progress: number[] = [];
     const entities = [{ name: "Ada", entityType: "customer", observations: ["prefers e-mail"] }];
-    const pending = await client.callTool(
-      { name: "memory__create_entities", arguments: { entities } },
-      undefined,
-      { onprogress: (p) => progress.push(p.progress) },
-    );
+    const pending = await client.callTool({ name: "memory__create_entities", arguments: { entities } }, undefined, {
+      onprogress: (p) => progress.push(p.progress),
+    });
     expect(pending.isError).toBeFalsy();
     const { callId, approvalId, status } = pending.structuredContent as Record<string, string>;
     expect(status).toBe("pending_approval");
@@ -94,7 +92,9 @@ describe("the MCP gateway (agent side)", () => {
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
 
     // nothing reached the upstream yet
-    expect(JSON.parse(textOf(await client.callTool({ name: "memory__read_graph", arguments: {} }))).entities).toEqual([]);
+    expect(JSON.parse(textOf(await client.callTool({ name: "memory__read_graph", arguments: {} }))).entities).toEqual(
+      [],
+    );
 
     const still = await client.callTool({ name: "tollgate__check_call", arguments: { callId } });
     expect(still.structuredContent).toMatchObject({ status: "pending_approval", callId });
@@ -175,9 +175,11 @@ describe("the MCP gateway (agent side)", () => {
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/^upstream_failed: .*Nobody/);
     const { items } = await ws.auditor.listRuns("support", { workflow: "memory-agent" });
-    const problem = await problemOf(ws.agent.callTool(items[0]!.id, "memory.add_observations", {
-      observations: [{ entityName: "Nobody", contents: ["y"] }],
-    }));
+    const problem = await problemOf(
+      ws.agent.callTool(items[0]!.id, "memory.add_observations", {
+        observations: [{ entityName: "Nobody", contents: ["y"] }],
+      }),
+    );
     expect(problem).toMatchObject({ status: 502, code: "upstream_failed" });
     await c.close();
   });

@@ -9,7 +9,9 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 const require = createRequire(import.meta.url);
 
 /** The built entry of an MCP server package from npm, run with `node` (no npx download). */
-export function upstreamEntry(pkg: "@modelcontextprotocol/server-everything" | "@modelcontextprotocol/server-memory"): string {
+export function upstreamEntry(
+  pkg: "@modelcontextprotocol/server-everything" | "@modelcontextprotocol/server-memory",
+): string {
   const manifest = require(`${pkg}/package.json`) as { bin: Record<string, string> };
   return join(dirname(require.resolve(`${pkg}/package.json`)), Object.values(manifest.bin)[0] as string);
 }

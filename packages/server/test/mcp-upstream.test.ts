@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mcpManifestDraft, parseManifest } from "@tollgate/core";
-import { workflowMcpYaml } from "@tollgate/example-support-triage";
+import { runDemoAgent, workflowMcpYaml } from "@tollgate/example-support-triage";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listMcpTools } from "../src/index.js";
@@ -60,7 +60,9 @@ describe("upstream MCP servers", () => {
   it("fails an upstream tool error as upstream_failed, with the upstream's message", async () => {
     const r = await client.callTool({ name: "tracker__get_issue", arguments: { id: "NOPE-404" } });
     expect(r.isError).toBe(true);
-    expect(textOf(r)).toMatch(/^upstream_failed: get_issue failed upstream: tracker answered 404: issue NOPE-404 not found/);
+    expect(textOf(r)).toMatch(
+      /^upstream_failed: get_issue failed upstream: tracker answered 404: issue NOPE-404 not found/,
+    );
   });
 
   it("blocks a tool whose upstream definition changed (tool_changed, audited) until an admin accepts it", async () => {
@@ -120,7 +122,10 @@ describe("upstream MCP servers", () => {
     const problem = await problemOf(ws.admin.putWorkflow("support", workflow, yaml));
     expect(problem).toMatchObject({ status: 422, code: "invalid_manifest" });
     expect(problem.errors).toEqual([
-      expect.objectContaining({ path: "systems.tracker.actions.frobnicate", message: expect.stringMatching(/no tool "frobnicate"/) }),
+      expect.objectContaining({
+        path: "systems.tracker.actions.frobnicate",
+        message: expect.stringMatching(/no tool "frobnicate"/),
+      }),
     ]);
   });
 
@@ -155,5 +160,19 @@ describe("upstream MCP servers", () => {
     } finally {
       await c.close();
     }
+  });
+
+  it("runs the scripted demo agent on the MCP variant of the workflow", async () => {
+    const keyOf = (c: Workspace["agent"]) => (c as unknown as { opts: { key: string } }).opts.key;
+    const keys = { agent: keyOf(ws.agent), approver: keyOf(ws.approver), auditor: keyOf(ws.auditor) };
+    const before = h.systems.count("tracker", "POST");
+    const report = await runDemoAgent({ url: h.url, workspace: "support", workflow, keys });
+    const outcome = (step: string) => report.outcomes.find((o) => o.step === step)?.outcome;
+    expect(outcome("look for duplicates of T-1001")).toBe("succeeded");
+    expect(outcome("issue for T-1001 after approval")).toBe("succeeded");
+    expect(outcome("delete an issue")).toBe("blocked");
+    expect(outcome("touch the security project")).toBe("blocked");
+    expect(h.systems.count("tracker", "POST")).toBeGreaterThan(before);
+    expect(h.systems.count("tracker", "DELETE")).toBe(0);
   });
 });

@@ -20,7 +20,13 @@ export function mcpCommands(program: Command, globals: () => GlobalOptions): voi
       const url = g.url ?? process.env.TOLLGATE_URL ?? "http://127.0.0.1:8787";
       const key = g.key ?? process.env.TOLLGATE_KEY;
       if (!key) throw new CliError("no key: pass --key or set TOLLGATE_KEY (an agent key of the workspace)");
-      await runStdioBridge({ url, key, workspace: o.workspace, workflow: o.workflow, ...(o.run ? { run: o.run } : {}) });
+      await runStdioBridge({
+        url,
+        key,
+        workspace: o.workspace,
+        workflow: o.workflow,
+        ...(o.run ? { run: o.run } : {}),
+      });
     });
 
   program
@@ -46,19 +52,23 @@ export function mcpCommands(program: Command, globals: () => GlobalOptions): voi
       } catch (e) {
         throw new CliError(`cannot list the MCP server's tools: ${(e as Error).message}`);
       }
-      if (listed.tools.length === 0) throw new CliError("the MCP server lists no tools: there is nothing to put in a boundary");
+      if (listed.tools.length === 0)
+        throw new CliError("the MCP server lists no tools: there is nothing to put in a boundary");
       const base = (listed.server?.name ?? "mcp").split("/").pop() as string;
       const system = o.system ?? actionNameFor(base, 30);
       const workflow = o.name ?? (system.replace(/_/g, "-") || "mcp-workflow");
       const draft = mcpManifestDraft({ workflow, system, connector, tools: listed.tools, server: listed.server });
       const check = parseManifest(draft);
       if (!check.ok) {
-        throw new CliError(`the draft does not validate (please report this): ${check.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`);
+        throw new CliError(
+          `the draft does not validate (please report this): ${check.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
+        );
       }
       if (!o.out) return void process.stdout.write(draft);
       writeFileSync(o.out, draft);
       const g = globals();
-      if (g.json) return printJson({ file: o.out, workflow, system, tools: listed.tools.length, version: check.version });
+      if (g.json)
+        return printJson({ file: o.out, workflow, system, tools: listed.tools.length, version: check.version });
       process.stderr.write(
         `${pc.green("wrote")} ${o.out}: workflow ${workflow}, system ${system}, ${listed.tools.length} actions. ` +
           `Each class is a suggestion from the tool's annotations: read them, then \`tollgate validate ${o.out}\`.\n`,

@@ -84,7 +84,9 @@ export function mcpManifestDraft(input: McpDraftInput): string {
   const maxAction = 64 - system.length - 2;
   const used = new Set<string>();
   const lines: string[] = [];
-  const who = input.server?.name ? `${input.server.name}${input.server.version ? ` ${input.server.version}` : ""}` : "the MCP server";
+  const who = input.server?.name
+    ? `${input.server.name}${input.server.version ? ` ${input.server.version}` : ""}`
+    : "the MCP server";
   lines.push(
     `# Workflow manifest DRAFT written by \`tollgate init\` from the tools of ${comment(who, 80)}.`,
     "# Every class below is a SUGGESTION read from the tool's annotations (readOnlyHint → READ,",

@@ -115,7 +115,10 @@ export class McpGateway {
     if (typeof named === "string" && named.length > 0) {
       const run = await this.s.runs.get(principal, named);
       if (run.workspaceId !== params.ws || run.workflow !== params.workflow)
-        throw new TollgateError("not_found", `no run ${named} of workflow ${params.workflow} in workspace ${params.ws}`);
+        throw new TollgateError(
+          "not_found",
+          `no run ${named} of workflow ${params.workflow} in workspace ${params.ws}`,
+        );
       if (run.status !== "running") throw new TollgateError("run_not_running", `run ${named} is ${run.status}`);
       runId = run.id;
     } else {
@@ -199,7 +202,8 @@ export class McpGateway {
     try {
       const answer = await this.s.calls.call(session.principal, session.runId, { tool, args, wait: 0 }, signal);
       let view = answer.body as ToolCallView;
-      if (view.status === "pending_approval") view = await this.awaitDecision(session, view, this.opts.approvalWaitMs, progress, signal);
+      if (view.status === "pending_approval")
+        view = await this.awaitDecision(session, view, this.opts.approvalWaitMs, progress, signal);
       return resultOf(view);
     } catch (e) {
       return errorResult(e);
@@ -284,9 +288,10 @@ function progressSender(
     // progress must increase with every notification
     const value = Math.max(progress, last + 1);
     last = value;
-    await send({ method: "notifications/progress", params: { progressToken: token, progress: value, total, message } }).catch(
-      () => {},
-    );
+    await send({
+      method: "notifications/progress",
+      params: { progressToken: token, progress: value, total, message },
+    }).catch(() => {});
   };
 }
 
@@ -340,7 +345,11 @@ function resultOf(view: ToolCallView): CallToolResult {
                 : `${view.tool} was approved and is running as call ${view.id}; call ${checkCallTool} with {"callId":"${view.id}"} to get its outcome.`,
           },
         ],
-        structuredContent: { status: view.status, callId: view.id, ...(view.approvalId ? { approvalId: view.approvalId } : {}) },
+        structuredContent: {
+          status: view.status,
+          callId: view.id,
+          ...(view.approvalId ? { approvalId: view.approvalId } : {}),
+        },
       };
     default: {
       const error = view.error as { code?: string; message?: string } | undefined;

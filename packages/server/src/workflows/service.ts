@@ -63,7 +63,11 @@ export class WorkflowService {
               type: "tools.pinned",
               workspace: workspaceId,
               actor: p.keyId,
-              data: { workflow: name, version, pins: pins.map((x) => ({ system: x.system, tool: x.tool, hash: x.hash })) },
+              data: {
+                workflow: name,
+                version,
+                pins: pins.map((x) => ({ system: x.system, tool: x.tool, hash: x.hash })),
+              },
             },
           ],
           now,

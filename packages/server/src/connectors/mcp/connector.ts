@@ -19,9 +19,15 @@ export class McpConnector implements Connector {
     const meta = req.traceparent ? { traceparent: req.traceparent } : undefined;
     const result = await connection.callTool(tool, req.args, action.timeoutMs, meta);
     if (result.isError) {
-      throw new ConnectorError(`${tool} failed upstream: ${textOf(result) || "the tool reported an error"}`, "answered", undefined, undefined, {
-        content: result.content,
-      });
+      throw new ConnectorError(
+        `${tool} failed upstream: ${textOf(result) || "the tool reported an error"}`,
+        "answered",
+        undefined,
+        undefined,
+        {
+          content: result.content,
+        },
+      );
     }
     return { status: 200, body: resultBody(result) };
   }

@@ -102,15 +102,24 @@ export class ToolPins {
       }
     }
     if (errors.length > 0) {
-      throw new TollgateError("invalid_manifest", `${errors[0]?.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`, {
-        errors,
-      });
+      throw new TollgateError(
+        "invalid_manifest",
+        `${errors[0]?.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`,
+        {
+          errors,
+        },
+      );
     }
     return pins;
   }
 
   /** Stage check of one call: the upstream's current definition against the pin. */
-  async verify(tenantId: string, workspaceId: string, wf: CompiledWorkflow, action: CompiledAction): Promise<PinVerdict> {
+  async verify(
+    tenantId: string,
+    workspaceId: string,
+    wf: CompiledWorkflow,
+    action: CompiledAction,
+  ): Promise<PinVerdict> {
     const name = upstreamName(action);
     const pin = await this.store.scope(tenantId).toolPins.get(workspaceId, wf.name, wf.version, action.system, name);
     let tools: Map<string, McpToolDefinition>;
@@ -145,7 +154,11 @@ export class ToolPins {
   }
 
   /** The pinned definitions of a version's MCP actions, by action id (what tools/list shows). */
-  async definitions(tenantId: string, workspaceId: string, wf: CompiledWorkflow): Promise<Map<string, PinnedDefinition>> {
+  async definitions(
+    tenantId: string,
+    workspaceId: string,
+    wf: CompiledWorkflow,
+  ): Promise<Map<string, PinnedDefinition>> {
     const pins = await this.store.scope(tenantId).toolPins.listForVersion(workspaceId, wf.name, wf.version);
     const out = new Map<string, PinnedDefinition>();
     for (const a of wf.actions.values()) {
@@ -193,18 +206,39 @@ export class ToolPins {
     if (action.connector.type !== "mcp")
       throw new TollgateError("invalid_request", `${action.id} is not an MCP action: it has no pinned tool definition`);
     const name = upstreamName(action);
-    const current = (await this.upstreamTools(tenantId, workspaceId, action.system, action).catch((e) => {
-      throw new TollgateError("upstream_failed", `cannot read the definition of ${action.id} upstream: ${(e as Error).message}`);
-    })).get(name);
-    if (!current) throw new TollgateError("conflict", `the upstream no longer offers tool ${name}: there is nothing to accept`);
+    const current = (
+      await this.upstreamTools(tenantId, workspaceId, action.system, action).catch((e) => {
+        throw new TollgateError(
+          "upstream_failed",
+          `cannot read the definition of ${action.id} upstream: ${(e as Error).message}`,
+        );
+      })
+    ).get(name);
+    if (!current)
+      throw new TollgateError("conflict", `the upstream no longer offers tool ${name}: there is nothing to accept`);
     const hash = this.hashOf(current);
     const definition = pinnedPart(current);
     const now = iso(this.clock);
     return this.store.transaction(tenantId, async (s) => {
-      const before = await s.toolPins.accept(workspaceId, wf.name, action.system, name, { hash, definition, at: now, by: p.keyId });
+      const before = await s.toolPins.accept(workspaceId, wf.name, action.system, name, {
+        hash,
+        definition,
+        at: now,
+        by: p.keyId,
+      });
       if (!before.some((b) => b.version === wf.version)) {
         await s.toolPins.insert([
-          { workspaceId, workflow: wf.name, version: wf.version, system: action.system, tool: name, hash, definition, pinnedAt: now, pinnedBy: p.keyId },
+          {
+            workspaceId,
+            workflow: wf.name,
+            version: wf.version,
+            system: action.system,
+            tool: name,
+            hash,
+            definition,
+            pinnedAt: now,
+            pinnedBy: p.keyId,
+          },
         ]);
       }
       const previousHashes = [...new Set(before.map((b) => b.hash))];
@@ -222,7 +256,14 @@ export class ToolPins {
           now,
         );
       }
-      return { tool: action.id, upstreamTool: name, hash, previousHashes, changed, versions: Math.max(before.length, 1) };
+      return {
+        tool: action.id,
+        upstreamTool: name,
+        hash,
+        previousHashes,
+        changed,
+        versions: Math.max(before.length, 1),
+      };
     });
   }
 

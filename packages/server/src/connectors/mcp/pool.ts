@@ -163,11 +163,9 @@ export class McpConnection {
   ): Promise<CallToolResult> {
     const client = await this.connected();
     try {
-      const result = await client.callTool(
-        { name, arguments: args, ...(meta ? { _meta: meta } : {}) },
-        undefined,
-        { timeout: timeoutMs },
-      );
+      const result = await client.callTool({ name, arguments: args, ...(meta ? { _meta: meta } : {}) }, undefined, {
+        timeout: timeoutMs,
+      });
       return result as CallToolResult;
     } catch (e) {
       throw this.failure(e, `calling ${name}`);
@@ -182,7 +180,10 @@ export class McpConnection {
         return new ConnectorError(`${this.label} did not answer within the timeout while ${doing}`, "maybe_sent");
       }
       if (e.code === ErrorCode.ConnectionClosed) {
-        return new ConnectorError(`${this.label} closed the connection while ${doing}${this.stderrHint()}`, "maybe_sent");
+        return new ConnectorError(
+          `${this.label} closed the connection while ${doing}${this.stderrHint()}`,
+          "maybe_sent",
+        );
       }
       // A JSON-RPC error is an answer: the server received the request and refused it.
       return new ConnectorError(`${this.label} answered an error: ${e.message}`, "answered", undefined, undefined, {
