@@ -1,0 +1,210 @@
+import type { Kysely } from "kysely";
+import { fromJson, toJson } from "../json.js";
+import type { Database, ModelCallsTable } from "../schema.js";
+
+export type ModelCallStatus = "executing" | "succeeded" | "failed";
+
+/** One model call through the proxy: where it went, what was found and replaced, what it cost. */
+export interface ModelCallRecord {
+  id: string;
+  workspaceId: string;
+  runId: string;
+  workflow: string;
+  agent: string | null;
+  provider: string;
+  /** the API shape the agent used: openai (chat completions) or anthropic (messages) */
+  api: string;
+  model: string;
+  stream: boolean;
+  status: ModelCallStatus;
+  /** hash of the redacted request (model, messages, tools): repeated identical calls share it */
+  requestHash: string;
+  /** characters of prompt text sent (after redaction): the volume of the data flow */
+  promptChars: number;
+  /** kinds of data found and replaced in the prompt before it left ("pii.email", "secrets.known", …) */
+  redacted: string[];
+  redactions: number;
+  inputTokens: number;
+  outputTokens: number;
+  reservedUsd: number;
+  costUsd: number;
+  error: { code: string; message: string; upstreamStatus?: number } | null;
+  requestedBy: string;
+  createdAt: string;
+  firstTokenMs: number | null;
+  durationMs: number | null;
+  finishedAt: string | null;
+}
+
+export type NewModelCall = Omit<
+  ModelCallRecord,
+  "status" | "inputTokens" | "outputTokens" | "costUsd" | "error" | "firstTokenMs" | "durationMs" | "finishedAt"
+>;
+
+export interface ModelCallOutcome {
+  status: Exclude<ModelCallStatus, "executing">;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  error: ModelCallRecord["error"];
+  firstTokenMs: number | null;
+  durationMs: number;
+  finishedAt: string;
+}
+
+/** What the data-flow register is built from: per workflow, provider and set of kinds found. */
+export interface DataFlowRow {
+  workflow: string;
+  provider: string;
+  redacted: string[];
+  calls: number;
+  promptChars: number;
+  lastSeen: string;
+}
+
+const toRecord = (r: ModelCallsTable): ModelCallRecord => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  runId: r.run_id,
+  workflow: r.workflow,
+  agent: r.agent,
+  provider: r.provider,
+  api: r.api,
+  model: r.model,
+  stream: Number(r.stream) === 1,
+  status: r.status as ModelCallStatus,
+  requestHash: r.request_hash,
+  promptChars: Number(r.prompt_chars),
+  redacted: fromJson(r.redacted, []),
+  redactions: Number(r.redactions),
+  inputTokens: Number(r.input_tokens),
+  outputTokens: Number(r.output_tokens),
+  reservedUsd: Number(r.reserved_usd),
+  costUsd: Number(r.cost_usd),
+  error: fromJson(r.error, null),
+  requestedBy: r.requested_by,
+  createdAt: r.created_at,
+  firstTokenMs: r.first_token_ms === null ? null : Number(r.first_token_ms),
+  durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+  finishedAt: r.finished_at,
+});
+
+export class ModelCallsRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly tenantId: string,
+  ) {}
+
+  async insert(c: NewModelCall): Promise<void> {
+    await this.db
+      .insertInto("model_calls")
+      .values({
+        id: c.id,
+        tenant_id: this.tenantId,
+        workspace_id: c.workspaceId,
+        run_id: c.runId,
+        workflow: c.workflow,
+        agent: c.agent,
+        provider: c.provider,
+        api: c.api,
+        model: c.model,
+        stream: c.stream ? 1 : 0,
+        status: "executing",
+        request_hash: c.requestHash,
+        prompt_chars: c.promptChars,
+        redacted: toJson(c.redacted),
+        redactions: c.redactions,
+        input_tokens: 0,
+        output_tokens: 0,
+        reserved_usd: c.reservedUsd,
+        cost_usd: 0,
+        error: null,
+        requested_by: c.requestedBy,
+        created_at: c.createdAt,
+        first_token_ms: null,
+        duration_ms: null,
+        finished_at: null,
+      })
+      .execute();
+  }
+
+  /** Records the outcome once: false when the call was already finished. */
+  async finish(id: string, o: ModelCallOutcome): Promise<boolean> {
+    const r = await this.db
+      .updateTable("model_calls")
+      .set({
+        status: o.status,
+        input_tokens: o.inputTokens,
+        output_tokens: o.outputTokens,
+        cost_usd: o.costUsd,
+        error: o.error ? toJson(o.error) : null,
+        first_token_ms: o.firstTokenMs,
+        duration_ms: o.durationMs,
+        finished_at: o.finishedAt,
+      })
+      .where("tenant_id", "=", this.tenantId)
+      .where("id", "=", id)
+      .where("status", "=", "executing")
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async get(id: string): Promise<ModelCallRecord | undefined> {
+    const r = await this.db
+      .selectFrom("model_calls")
+      .selectAll()
+      .where("tenant_id", "=", this.tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return r && toRecord(r);
+  }
+
+  async listForRun(runId: string): Promise<ModelCallRecord[]> {
+    const rows = await this.db
+      .selectFrom("model_calls")
+      .selectAll()
+      .where("tenant_id", "=", this.tenantId)
+      .where("run_id", "=", runId)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** Start-up recovery: calls whose outcome was never written (the process died mid-call). */
+  async listExecuting(): Promise<ModelCallRecord[]> {
+    const rows = await this.db
+      .selectFrom("model_calls")
+      .selectAll()
+      .where("tenant_id", "=", this.tenantId)
+      .where("status", "=", "executing")
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** Observed data flows of a workspace, grouped by workflow, provider and the set of kinds found. */
+  async dataFlows(workspaceId: string): Promise<DataFlowRow[]> {
+    const rows = await this.db
+      .selectFrom("model_calls")
+      .select((eb) => [
+        "workflow",
+        "provider",
+        "redacted",
+        eb.fn.countAll<number>().as("calls"),
+        eb.fn.sum<number>("prompt_chars").as("chars"),
+        eb.fn.max("created_at").as("last"),
+      ])
+      .where("tenant_id", "=", this.tenantId)
+      .where("workspace_id", "=", workspaceId)
+      .groupBy(["workflow", "provider", "redacted"])
+      .execute();
+    return rows.map((r) => ({
+      workflow: r.workflow,
+      provider: r.provider,
+      redacted: fromJson(r.redacted, []),
+      calls: Number(r.calls),
+      promptChars: Number(r.chars ?? 0),
+      lastSeen: String(r.last),
+    }));
+  }
+}

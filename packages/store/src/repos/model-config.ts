@@ -1,0 +1,171 @@
+import { type Kysely, sql } from "kysely";
+import { fromJson, toJson } from "../json.js";
+import type { Database, ModelProvidersTable } from "../schema.js";
+
+export type ProviderKind = "openai" | "anthropic";
+
+/** A model provider of a workspace: where model calls for its models go, with which secret. */
+export interface ModelProviderRecord {
+  workspaceId: string;
+  name: string;
+  kind: ProviderKind;
+  baseUrl: string;
+  /** the name of the workspace secret holding the provider's API key (never the key itself) */
+  apiKeySecret: string;
+  models: string[];
+  updatedAt: string;
+}
+
+/** Input and output price of a model in US dollars per million tokens. */
+export interface ModelPrice {
+  inputPerMTok: number;
+  outputPerMTok: number;
+}
+
+/** A workspace's model settings: its own prices (over the shipped examples) and spend caps. */
+export interface ModelSettingsRecord {
+  workspaceId: string;
+  prices: Record<string, ModelPrice>;
+  dailyUsd: number | null;
+  monthlyUsd: number | null;
+  updatedAt: string;
+}
+
+const toProvider = (r: ModelProvidersTable): ModelProviderRecord => ({
+  workspaceId: r.workspace_id,
+  name: r.name,
+  kind: r.kind as ProviderKind,
+  baseUrl: r.base_url,
+  apiKeySecret: r.api_key_secret,
+  models: fromJson(r.models, []),
+  updatedAt: r.updated_at,
+});
+
+/** Model providers, prices and spend caps per workspace, and the workspace's spend per period. */
+export class ModelConfigRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly tenantId: string,
+  ) {}
+
+  async putProvider(p: Omit<ModelProviderRecord, "workspaceId"> & { workspaceId: string }): Promise<void> {
+    const row = {
+      tenant_id: this.tenantId,
+      workspace_id: p.workspaceId,
+      name: p.name,
+      kind: p.kind,
+      base_url: p.baseUrl,
+      api_key_secret: p.apiKeySecret,
+      models: toJson(p.models),
+      updated_at: p.updatedAt,
+    };
+    await this.db
+      .insertInto("model_providers")
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(["tenant_id", "workspace_id", "name"]).doUpdateSet({
+          kind: row.kind,
+          base_url: row.base_url,
+          api_key_secret: row.api_key_secret,
+          models: row.models,
+          updated_at: row.updated_at,
+        }),
+      )
+      .execute();
+  }
+
+  async providers(workspaceId: string): Promise<ModelProviderRecord[]> {
+    const rows = await this.db
+      .selectFrom("model_providers")
+      .selectAll()
+      .where("tenant_id", "=", this.tenantId)
+      .where("workspace_id", "=", workspaceId)
+      .orderBy("name")
+      .execute();
+    return rows.map(toProvider);
+  }
+
+  async deleteProvider(workspaceId: string, name: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom("model_providers")
+      .where("tenant_id", "=", this.tenantId)
+      .where("workspace_id", "=", workspaceId)
+      .where("name", "=", name)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async settings(workspaceId: string): Promise<ModelSettingsRecord | undefined> {
+    const r = await this.db
+      .selectFrom("model_settings")
+      .selectAll()
+      .where("tenant_id", "=", this.tenantId)
+      .where("workspace_id", "=", workspaceId)
+      .executeTakeFirst();
+    return (
+      r && {
+        workspaceId: r.workspace_id,
+        prices: fromJson(r.prices, {}),
+        dailyUsd: r.daily_usd === null ? null : Number(r.daily_usd),
+        monthlyUsd: r.monthly_usd === null ? null : Number(r.monthly_usd),
+        updatedAt: r.updated_at,
+      }
+    );
+  }
+
+  async putSettings(s: ModelSettingsRecord): Promise<void> {
+    const row = {
+      tenant_id: this.tenantId,
+      workspace_id: s.workspaceId,
+      prices: toJson(s.prices),
+      daily_usd: s.dailyUsd,
+      monthly_usd: s.monthlyUsd,
+      updated_at: s.updatedAt,
+    };
+    await this.db
+      .insertInto("model_settings")
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(["tenant_id", "workspace_id"]).doUpdateSet({
+          prices: row.prices,
+          daily_usd: row.daily_usd,
+          monthly_usd: row.monthly_usd,
+          updated_at: row.updated_at,
+        }),
+      )
+      .execute();
+  }
+
+  /**
+   * Adds `usd` to the workspace's spend of a period ("2026-01-31", "2026-01") in one conditional
+   * UPDATE, so replicas cannot race past the cap. A negative amount (a settlement below the
+   * reservation) always applies. False when the cap would be passed.
+   */
+  async reserveSpend(workspaceId: string, period: string, usd: number, cap: number | null): Promise<boolean> {
+    await this.db
+      .insertInto("workspace_spend")
+      .values({ tenant_id: this.tenantId, workspace_id: workspaceId, period, cost_usd: 0 })
+      .onConflict((oc) => oc.columns(["tenant_id", "workspace_id", "period"]).doNothing())
+      .execute();
+    let q = this.db
+      .updateTable("workspace_spend")
+      .set({ cost_usd: sql`cost_usd + ${usd}` })
+      .where("tenant_id", "=", this.tenantId)
+      .where("workspace_id", "=", workspaceId)
+      .where("period", "=", period);
+    if (cap !== null && usd > 0) q = q.where(sql<boolean>`cost_usd + ${usd} <= ${cap + 1e-9}`);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async spend(workspaceId: string, period: string): Promise<number> {
+    const r = await this.db
+      .selectFrom("workspace_spend")
+      .select("cost_usd")
+      .where("tenant_id", "=", this.tenantId)
+      .where("workspace_id", "=", workspaceId)
+      .where("period", "=", period)
+      .executeTakeFirst();
+    return r ? Number(r.cost_usd) : 0;
+  }
+}
