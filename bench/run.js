@@ -7,6 +7,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
+import { mcpScenarios } from "./mcp.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 3000);
@@ -137,6 +138,10 @@ async function main() {
     }
     await direct.close();
     await governed.close();
+    const mcpIterations = Number(process.env.BENCH_MCP_ITERATIONS ?? 1000);
+    results.scenarios.push(
+      ...(await mcpScenarios({ url, admin, agentKey, timeCalls, iterations: mcpIterations, warmup, concurrency })),
+    );
     report(results);
   } finally {
     server.process.kill("SIGTERM");
