@@ -82,8 +82,8 @@ export class NotificationDelivery {
       if (!approval) throw new Error(`approval ${d.approvalId} is gone`);
       const base = this.publicUrl().replace(/\/$/, "");
       body = slackBody(notice, {
-        approve: `${base}/approval-links/${await this.links.mint(approval, "approve")}`,
-        deny: `${base}/approval-links/${await this.links.mint(approval, "deny")}`,
+        approve: `${base}/approval-links?token=${await this.links.mint(approval, "approve")}`,
+        deny: `${base}/approval-links?token=${await this.links.mint(approval, "deny")}`,
       });
     }
     const res = await request(url, {

@@ -5,6 +5,9 @@ import type { Services } from "../../services.js";
 import { confirmationPage, messagePage } from "../../approvals/link-pages.js";
 import { parseInput } from "../input.js";
 
+// the token rides in the query: it is longer than the router allows a path parameter to be
+const tokenQuery = z.object({ token: z.string().min(1).max(2048) }).strict();
+
 const form = z
   .object({
     name: z.string().trim().min(1, "say who you are").max(100),
@@ -23,9 +26,10 @@ export function approvalLinkRoutes(app: FastifyInstance, s: Services): void {
       done(null, Object.fromEntries(new URLSearchParams(String(body)))),
     );
 
-    links.get<{ Params: { token: string } }>("/approval-links/:token", async (req, reply) => {
+    links.get("/approval-links", async (req, reply) => {
       try {
-        const { claims, approval, call } = await s.approvalLinks.preview(req.params.token);
+        const { token } = parseInput(tokenQuery, req.query, "query");
+        const { claims, approval, call } = await s.approvalLinks.preview(token);
         if (approval.status !== "pending")
           return html(reply, 409, messagePage("Already decided", `This approval is ${approval.status}.`));
         return html(reply, 200, confirmationPage(claims, approval, call));
@@ -34,10 +38,11 @@ export function approvalLinkRoutes(app: FastifyInstance, s: Services): void {
       }
     });
 
-    links.post<{ Params: { token: string } }>("/approval-links/:token", async (req, reply) => {
+    links.post("/approval-links", async (req, reply) => {
       try {
+        const { token } = parseInput(tokenQuery, req.query, "query");
         const body = parseInput(form, req.body);
-        const d = await s.approvalLinks.decide(req.params.token, body.name, body.reason);
+        const d = await s.approvalLinks.decide(token, body.name, body.reason);
         const outcome =
           d.status === "pending"
             ? `Your approval is recorded (${d.approvals.count} of ${d.approvals.required}); it waits for another approver.`
