@@ -5,8 +5,10 @@ import pc from "picocolors";
 import { demoCommand } from "./commands/demo.js";
 import { mcpCommands } from "./commands/mcp.js";
 import { offlineCommands } from "./commands/offline.js";
+import { policyCommands } from "./commands/policy.js";
 import { remoteCommands } from "./commands/remote.js";
 import { serveCommand } from "./commands/serve.js";
+import { connectorCommands } from "./commands/connectors.js";
 import { CliError, type GlobalOptions } from "./context.js";
 
 const program = new Command("tollgate")
@@ -21,7 +23,9 @@ serveCommand(program);
 demoCommand(program);
 offlineCommands(program, globals);
 remoteCommands(program, globals);
+policyCommands(program, globals);
 mcpCommands(program, globals);
+connectorCommands(program, globals);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof TollgateApiError) {

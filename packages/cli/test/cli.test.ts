@@ -101,6 +101,24 @@ describe("tollgate against a server", () => {
     expect(verify.stdout).toMatch(/intact: \d+ events checked/);
   });
 
+  it("shows an approval with each decision, and suggests policy from the record", async () => {
+    const r0 = await ws.agent.startRun({ workspace: "cliws", workflow: "support-triage" });
+    const pending = await ws.agent.callTool(r0.id, "tracker.create_issue", { project: "SUP", title: "Show me" });
+    await ws.approver.decide(pending.approvalId!, "approve", "seen it");
+    await ws.agent.waitForToolCall(pending.id, 10);
+    const env = { TOLLGATE_URL: h.url, TOLLGATE_KEY: keyOf(ws.auditor) };
+    const show = await tollgate(["approvals", "show", pending.approvalId!], env);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`Approval ${pending.approvalId}`);
+    expect(show.stdout).toContain("1 of 1 approvals");
+    expect(show.stdout).toContain("seen it");
+    const suggest = await tollgate(["policy", "suggest", "--workspace", "cliws", "--min-approvals", "2"], env);
+    expect(suggest.code).toBe(0);
+    expect(suggest.stdout).toContain("tracker.create_issue");
+    expect(suggest.stdout).toContain("paste under policy.rules:");
+    expect(suggest.stdout).toContain('when: args.project == "SUP"');
+  });
+
   it("prints the API's error code and detail, and exits 1", async () => {
     const r = await tollgate(["approvals", "list", "--workspace", "cliws"], {
       TOLLGATE_URL: h.url,

@@ -8,3 +8,7 @@ export * from "./policy/index.js";
 export * from "./redaction/index.js";
 export * from "./budget/index.js";
 export * from "./mcp/index.js";
+export * from "./models/index.js";
+export * from "./approvals/index.js";
+export * from "./identity/index.js";
+export * from "./change-control/index.js";

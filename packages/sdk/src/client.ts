@@ -1,7 +1,16 @@
 import type {
+  ActingAs,
   Approval,
+  Connection,
+  CreateConnectionInput,
   ApprovalDecision,
+  ApprovalDetail,
+  NotificationChannel,
+  NotificationSettings,
+  PolicySuggestionsResult,
   AuditEvent,
+  AuditPublicKey,
+  AuditSink,
   Problem,
   Run,
   SimulateResult,
@@ -223,6 +232,22 @@ export class TollgateClient {
       "GET",
       `/v1/approvals?workspace=${enc(workspace)}${status ? `&status=${status}` : ""}`,
     );
+  }
+  getApproval(approvalId: string) {
+    return this.json<ApprovalDetail>("GET", `/v1/approvals/${enc(approvalId)}`);
+  }
+  /** Replaces the workspace's approval notification channels (admin). */
+  putNotifications(workspace: string, channels: NotificationChannel[]) {
+    return this.json<NotificationSettings>("PUT", `/v1/workspaces/${enc(workspace)}/notifications`, { channels });
+  }
+  getNotifications(workspace: string) {
+    return this.json<NotificationSettings>("GET", `/v1/workspaces/${enc(workspace)}/notifications`);
+  }
+  /** Per gated action: how it was decided, by whom, how long it waited, and an allow rule where the record supports one. */
+  policySuggestions(workspace: string, opts: { workflow?: string; minApprovals?: number } = {}) {
+    const q = new URLSearchParams(Object.fromEntries(Object.entries(opts).map(([k, v]) => [k, String(v)])));
+    const qs = q.toString() ? `?${q}` : "";
+    return this.json<PolicySuggestionsResult>("GET", `/v1/workspaces/${enc(workspace)}/policy/suggestions${qs}`);
   }
   decide(approvalId: string, decision: "approve" | "deny", reason?: string, channel?: "api" | "cli" | "ui" | "chat") {
     return this.json<ApprovalDecision>("POST", `/v1/approvals/${enc(approvalId)}/decision`, {

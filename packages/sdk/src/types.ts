@@ -79,16 +79,86 @@ export interface Approval {
   decidedAt?: string;
   decisionReason?: string | null;
   channel?: string | null;
+  /** distinct approvals so far and needed */
+  approvals: { count: number; required: number };
+  escalatedAt?: string;
+}
+
+/** One approval in full, with every decision and what each approver was shown. */
+export interface ApprovalDetail extends Approval {
+  workspace: string;
+  run?: { id: string; workflow: string; workflowVersion: string; agent: string | null; status: string };
+  call?: ToolCall;
+  argsHash: string;
+  approvers: string[];
+  escalateTo: string[] | null;
+  decisions: {
+    approver: string;
+    name: string;
+    role: string;
+    decision: "approve" | "deny";
+    reason: string | null;
+    channel: string;
+    decidedAt: string;
+    shown: { tool: string; class: string; args: unknown; rules: string[]; reason: string };
+  }[];
+}
+
+export type NotificationChannel =
+  | { name: string; kind: "webhook"; url: string; secretRef: string; groups?: string[] }
+  | { name: string; kind: "slack"; urlSecretRef: string; groups?: string[] };
+
+export interface NotificationSettings {
+  channels: (NotificationChannel & { updatedAt: string })[];
+  deliveries: {
+    id: string;
+    channel: string;
+    event: string;
+    approvalId: string;
+    status: "pending" | "delivered" | "failed";
+    attempts: number;
+    nextAttemptAt: string | null;
+    lastError: string | null;
+    createdAt: string;
+    deliveredAt: string | null;
+  }[];
+}
+
+export interface PolicySuggestionsResult {
+  workspace: string;
+  minApprovals: number;
+  considered: number;
+  actions: {
+    workflow: string;
+    tool: string;
+    class: string;
+    requests: number;
+    approved: number;
+    denied: number;
+    expired: number;
+    cancelled: number;
+    pending: number;
+    approvers: { name: string; approved: number; denied: number }[];
+    waitSeconds: { p50: number; max: number } | null;
+    askedBy: string[];
+    suggestion: {
+      rule: { name: string; match: string; when?: string; effect: "allow"; reason: string };
+      yaml: string;
+    } | null;
+    verdict: string;
+  }[];
 }
 
 export interface ApprovalDecision {
   id: string;
-  status: "approved" | "denied";
+  /** pending: this approval is recorded and another distinct approver is needed */
+  status: "approved" | "denied" | "pending";
   decidedBy: string;
-  decidedByKey: string;
+  decidedByKey: string | null;
   decidedAt: string;
   reason: string | null;
   channel: string;
+  approvals: { count: number; required: number };
 }
 
 export interface AuditEvent {

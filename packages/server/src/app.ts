@@ -1,8 +1,14 @@
 import { createHmac } from "node:crypto";
 import type { Store } from "@tollgate/store";
 import type { FastifyInstance } from "fastify";
+import { ApprovalLinks } from "./approvals/links.js";
 import { ApprovalService } from "./approvals/service.js";
+import { PolicySuggestions } from "./approvals/suggestions.js";
+import { ApprovalTimeouts } from "./approvals/timeouts.js";
+import { AuditDelivery, auditEventAlerts, type DeliveryOptions, defaultDeliveryOptions } from "./audit/delivery.js";
 import { AuditService } from "./audit/service.js";
+import { AuditSigner } from "./audit/signing.js";
+import { SinkService } from "./audit/sinks/service.js";
 import { Executor } from "./calls/execute.js";
 import { recoverInterruptedCalls } from "./calls/recovery.js";
 import { type CallLimits, CallService, defaultCallLimits } from "./calls/service.js";
@@ -14,8 +20,18 @@ import { McpPool } from "./connectors/mcp/pool.js";
 import { RedactionService } from "./data/redaction.js";
 import { CallEvents } from "./events.js";
 import { buildHttpServer } from "./http/server.js";
+import { JobRunner } from "./jobs/runner.js";
+import { NotificationConfigService } from "./notifications/config.js";
+import {
+  defaultDeliveryOptions as defaultNotificationDelivery,
+  type DeliveryOptions as NotificationDeliveryOptions,
+  NotificationDelivery,
+} from "./notifications/delivery.js";
 import type { McpGatewayOptions } from "./mcp-gateway/gateway.js";
+import { ConnectionService } from "./identity/connections.js";
 import { KeyService } from "./identity/keys.js";
+import { OAuthClient } from "./identity/oauth-client.js";
+import { defaultPrivateNetworks, guardedAgent, Outbound, type PrivateNetworks } from "./identity/outbound.js";
 import { TenantService } from "./identity/tenants.js";
 import { Vault } from "./identity/vault.js";
 import { type BreakerOptions, Breakers, defaultBreakerOptions } from "./reliability/breakers.js";
@@ -36,12 +52,26 @@ export interface TollgateOptions {
   limits?: Partial<CallLimits>;
   /** the MCP gateway: how long tools/call waits for an approval, progress cadence, idle sessions */
   mcp?: Partial<McpGatewayOptions>;
+  /** outbound address checks for connectors and OAuth endpoints (TOLLGATE_ALLOW_PRIVATE_NETWORKS; default loopback) */
+  allowPrivateNetworks?: PrivateNetworks;
+  /** the SIEM delivery job: interval (0: no timer, call runOnce), backoff, alert thresholds, checkpoint cadence */
+  auditDelivery?: Partial<DeliveryOptions>;
+  /** approval timeouts and notification delivery run every this many ms (0: only `services.jobs.runOnce()`) */
+  jobIntervalMs?: number;
+  /** retries of approval notifications (webhook, chat) */
+  notifications?: Partial<NotificationDeliveryOptions>;
+  /** where this server is reached from outside, for chat links (default: its listening address) */
+  publicUrl?: string;
+  /** OTEL_EXPORTER_OTLP_* (traces) and TOLLGATE_METRICS_TOKEN are read from here (default: process.env) */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Tollgate {
   services: Services;
   http: FastifyInstance;
   close(): Promise<void>;
+  /** serve sets the listening address here when no publicUrl was given */
+  setPublicUrl(url: string): void;
 }
 
 /** The composition root: builds every service once and hands them to the adapters. */
@@ -77,6 +107,25 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     },
     pins,
   );
+  const env = opts.env ?? process.env;
+  const telemetry = new Telemetry(new Metrics(store, clock), Tracing.fromEnv(env));
+  calls.telemetry = telemetry;
+  const signer = new AuditSigner(store, vault, clock);
+  let publicUrl = opts.publicUrl ?? "http://127.0.0.1:8787";
+  const approvalTimeouts = new ApprovalTimeouts(store, clock, (callId) => events.notify(callId));
+  const approvalLinks = new ApprovalLinks(store, vault, clock, () => services.approvals);
+  const notificationDelivery = new NotificationDelivery(store, vault, clock, approvalLinks, () => publicUrl, {
+    ...defaultNotificationDelivery,
+    ...opts.notifications,
+  });
+  const jobs = new JobRunner(
+    [
+      { name: "approval-timeouts", runOnce: () => approvalTimeouts.runOnce() },
+      { name: "approval-notifications", runOnce: () => notificationDelivery.runOnce() },
+    ],
+    (job, e) => app.log.error({ err: e, job }, "background job failed"),
+  );
+  const prompts = new PromptService(store, clock);
   const services: Services = {
     store,
     clock,
@@ -87,27 +136,54 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     redaction,
     calls,
     approvals: undefined as unknown as ApprovalService,
-    runs: new RunService(store, workflows, calls, clock),
-    audit: new AuditService(store),
+    runs: new RunService(store, workflows, calls, clock, opts.limits?.runningRunsPerWorkspace),
+    audit: new AuditService(store, signer, clock),
     mcp: { pool: mcpPool, pins },
+    connections,
     reliability: { breakers, rateLimiter },
+    auditExport: { sinks: new SinkService(store, vault, clock), signer, delivery: undefined as unknown as AuditDelivery },
+    telemetry,
+    approvalLinks,
+    notifications: new NotificationConfigService(store, vault, clock),
+    policySuggestions: new PolicySuggestions(store),
+    jobs,
+    prompts,
+    releases: new ReleaseService(store, prompts, clock),
+    replay: new ReplayService(store, clock),
   };
+  services.runs.telemetry = telemetry;
+  services.runs.versions = new RunVersionResolver(store, prompts);
   const app = buildHttpServer(services, {
     logger: opts.logger ?? false,
     ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
     ...(opts.mcp ? { mcp: opts.mcp } : {}),
+    ...(env.TOLLGATE_METRICS_TOKEN ? { metricsToken: env.TOLLGATE_METRICS_TOKEN } : {}),
   });
-  services.approvals = new ApprovalService(store, workflows, calls, vault, clock, (e) =>
+  services.approvals = new ApprovalService(store, workflows, calls, vault, clock, approvalTimeouts, (e) =>
     app.log.error({ err: e }, "running an approved call failed"),
   );
   await recoverInterruptedCalls(services, app.log);
+  jobs.start(opts.jobIntervalMs ?? 1000);
+  // sink alerts are written as alert.raised / alert.resolved audit events
+  services.auditExport.delivery = new AuditDelivery(store, vault, signer, clock, telemetry.metrics, auditEventAlerts(store, clock), app.log, {
+    ...defaultDeliveryOptions,
+    ...opts.auditDelivery,
+  });
+  services.auditExport.delivery.start();
   return {
     services,
     http: app,
+    setPublicUrl(url) {
+      if (!opts.publicUrl) publicUrl = url;
+    },
     async close() {
+      await jobs.stop();
+      await services.auditExport.delivery.stop();
       await app.close();
+      await telemetry.tracing.shutdown();
       await http.close();
       await mcpPool.close();
+      await outbound.close();
     },
   };
 }

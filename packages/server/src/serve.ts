@@ -14,7 +14,10 @@ export interface ServeOptions {
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
   /** breaker, limit and MCP gateway settings (tests use short ones) */
-  tuning?: Pick<TollgateOptions, "breakers" | "limits" | "mcp">;
+  tuning?: Pick<
+    TollgateOptions,
+    "breakers" | "limits" | "mcp" | "auditDelivery" | "jobIntervalMs" | "notifications" | "publicUrl"
+  >;
 }
 
 export interface RunningServer {
@@ -52,6 +55,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       writeFileSync(operatorKeyFile, `${boot.token}\n`, { mode: 0o600 });
     }
     const address = await tollgate.http.listen({ port: opts.port ?? 8787, host: opts.host ?? "127.0.0.1" });
+    tollgate.setPublicUrl(env.TOLLGATE_PUBLIC_URL || address.replace("[::1]", "localhost"));
     const port = Number(new URL(address).port);
     return {
       url: address.replace("[::1]", "localhost"),

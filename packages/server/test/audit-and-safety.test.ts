@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { workflowYaml } from "@tollgate/example-support-triage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { variantWorkflow } from "./approvals-support.js";
 import { type Harness, operatorKey, problemOf, startHarness, type Workspace } from "./harness.js";
 
 let h: Harness;
@@ -180,6 +181,30 @@ describe("crash safety", () => {
         .requests({ system: "tracker", method: "POST" })
         .filter((r) => JSON.stringify(r.body).includes("Across restart")),
     ).toHaveLength(1);
+  });
+
+  it("keeps a two-approver approval's first decision across a restart and runs the call once after the second", async () => {
+    const twoPerson = variantWorkflow(h.systems.url, "two-person", "{ timeout: 1h }", [
+      "- { name: two-for-issues, match: tracker.create_issue, effect: approve, approvals: { required: 2 } }",
+    ]);
+    await ws.admin.putWorkflow("ops", "two-person", twoPerson);
+    const run = await ws.agent.startRun({ workspace: "ops", workflow: "two-person" });
+    const pending = await ws.agent.callTool(run.id, "tracker.create_issue", { project: "SUP", title: "Two across" });
+    await ws.approver.decide(pending.approvalId!, "approve", "first");
+    await h.restart();
+    const second = ws.approver.withKey((await ws.admin.createKey("ops", "second-after-restart", "approver")).key);
+    expect(await second.decide(pending.approvalId!, "approve", "second")).toMatchObject({ status: "approved" });
+    expect((await ws.agent.waitForToolCall(pending.id, 10)).status).toBe("succeeded");
+    await h.restart();
+    expect(
+      h.systems
+        .requests({ system: "tracker", method: "POST" })
+        .filter((r) => JSON.stringify(r.body).includes("Two across")),
+    ).toHaveLength(1);
+    expect((await ws.auditor.getApproval(pending.approvalId!)).decisions.map((d) => d.reason)).toEqual([
+      "first",
+      "second",
+    ]);
   });
 });
 

@@ -5,7 +5,31 @@ export * from "./open.js";
 export type { NewApiKey } from "./repos/keys.js";
 export type { NewRun, RunFilter } from "./repos/runs.js";
 export type { NewToolCall, ToolCallUpdate } from "./repos/tool-calls.js";
-export type { NewApproval, ApprovalDecision } from "./repos/approvals.js";
+export type { NewApproval, ApprovalDecision, ApprovalHistoryRow } from "./repos/approvals.js";
+export type { NotificationChannelRecord, OutboxRecord, OutboxStatus } from "./repos/notifications.js";
 export type { AuditQuery } from "./repos/audit.js";
+export type {
+  BlanketAcceptance,
+  OAuthConnectionRecord,
+  OAuthEndpoints,
+  OAuthGrantRecord,
+  OAuthGrantStatus,
+  OAuthStateRecord,
+} from "./repos/oauth.js";
 export type { AuditSinkRecord, SinkDefinition } from "./repos/audit-sinks.js";
 export type { AuditSigningKeyRecord } from "./repos/audit-signing.js";
+export type {
+  ModelPrice,
+  ModelProviderRecord,
+  ModelSettingsRecord,
+  ProviderKind,
+} from "./repos/model-config.js";
+export type {
+  DataFlowRow,
+  ModelCallOutcome,
+  ModelCallRecord,
+  ModelCallStatus,
+  NewModelCall,
+} from "./repos/model-calls.js";
+export type { AlertDelivery, AlertFilter, AlertRecord, AlertSeverity, NewAlert } from "./repos/alerts.js";
+export type { ApprovalUsageRow, ModelUsageRow, ToolUsageRow, UsageGroupBy, UsageQuery } from "./repos/usage.js";

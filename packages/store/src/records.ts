@@ -117,6 +117,29 @@ export interface ApprovalRecord {
   decidedAt: string | null;
   reason: string | null;
   channel: string | null;
+  /** distinct approvals needed before the call runs */
+  required: number;
+  /** distinct approvals so far */
+  approvalCount: number;
+  /** the approver group notified first */
+  approvers: string[];
+  /** onTimeout escalate: the group notified when the first timeout passes (null: deny on timeout) */
+  escalateTo: string[] | null;
+  escalatedAt: string | null;
+}
+
+/** One person's (or one chat link's) decision on an approval, with what they were shown. */
+export interface ApprovalDecisionRecord {
+  approvalId: string;
+  /** key id, or link:<id> for a chat link */
+  approver: string;
+  approverName: string;
+  approverRole: string;
+  decision: "approve" | "deny";
+  reason: string | null;
+  channel: string;
+  shown: unknown;
+  decidedAt: string;
 }
 
 export interface NewAuditEvent {

@@ -121,6 +121,48 @@ export interface ApprovalsTable {
   decided_at: string | null;
   reason: string | null;
   channel: string | null;
+  required: number;
+  approval_count: number;
+  approvers: string | null;
+  escalate_to: string | null;
+  escalated_at: string | null;
+}
+
+export interface ApprovalDecisionsTable {
+  tenant_id: string;
+  approval_id: string;
+  approver: string;
+  approver_name: string;
+  approver_role: string;
+  decision: string;
+  reason: string | null;
+  channel: string;
+  shown: string;
+  decided_at: string;
+}
+
+export interface NotificationChannelsTable {
+  tenant_id: string;
+  workspace_id: string;
+  name: string;
+  kind: string;
+  config: string;
+  updated_at: string;
+}
+
+export interface NotificationOutboxTable {
+  id: string;
+  tenant_id: string;
+  workspace_id: string;
+  channel: string;
+  event: string;
+  approval_id: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
 }
 
 export interface AuditEventsTable {
@@ -207,6 +249,9 @@ export interface Database {
   runs: RunsTable;
   tool_calls: ToolCallsTable;
   approvals: ApprovalsTable;
+  approval_decisions: ApprovalDecisionsTable;
+  notification_channels: NotificationChannelsTable;
+  notification_outbox: NotificationOutboxTable;
   audit_events: AuditEventsTable;
   audit_heads: AuditHeadsTable;
   audit_sinks: AuditSinksTable;

@@ -1,11 +1,19 @@
 import type { Kysely } from "kysely";
-import type { ApiKeyRecord, TenantRecord } from "./records.js";
-import { ApprovalsRepo } from "./repos/approvals.js";
+import type { ApiKeyRecord, ApprovalRecord, TenantRecord } from "./records.js";
+import { ApprovalsRepo, toApprovalRecord } from "./repos/approvals.js";
 import { AuditRepo } from "./repos/audit.js";
 import { AuditSinksRepo, type AuditSinkRecord, toAuditSinkRecord } from "./repos/audit-sinks.js";
 import { AuditSigningRepo } from "./repos/audit-signing.js";
 import { KeysRepo, toKeyRecord } from "./repos/keys.js";
+import { OAuthRepo, type OAuthStateRecord, toOAuthState } from "./repos/oauth.js";
+import { NotificationsRepo, type OutboxRecord, toOutboxRecord } from "./repos/notifications.js";
+import { PromptsRepo } from "./repos/prompts.js";
+import { ReleasesRepo } from "./repos/releases.js";
+import { AlertsRepo } from "./repos/alerts.js";
+import { ModelCallsRepo } from "./repos/model-calls.js";
+import { ModelConfigRepo } from "./repos/model-config.js";
 import { RunsRepo } from "./repos/runs.js";
+import { UsageRepo } from "./repos/usage.js";
 import { SecretsRepo } from "./repos/secrets.js";
 import { ToolCallsRepo, toToolCallRecord } from "./repos/tool-calls.js";
 import { ToolPinsRepo } from "./repos/tool-pins.js";
@@ -24,9 +32,17 @@ export class TenantScope {
   readonly toolCalls: ToolCallsRepo;
   readonly approvals: ApprovalsRepo;
   readonly audit: AuditRepo;
-  readonly toolPins: ToolPinsRepo;
+  readonly notifications: NotificationsRepo;
   readonly auditSinks: AuditSinksRepo;
   readonly auditSigning: AuditSigningRepo;
+  readonly toolPins: ToolPinsRepo;
+  readonly oauth: OAuthRepo;
+  readonly prompts: PromptsRepo;
+  readonly releases: ReleasesRepo;
+  readonly modelConfig: ModelConfigRepo;
+  readonly modelCalls: ModelCallsRepo;
+  readonly alerts: AlertsRepo;
+  readonly usage: UsageRepo;
 
   constructor(
     db: Kysely<Database>,
@@ -41,9 +57,17 @@ export class TenantScope {
     this.toolCalls = new ToolCallsRepo(db, tenantId);
     this.approvals = new ApprovalsRepo(db, tenantId);
     this.audit = new AuditRepo(db, tenantId);
-    this.toolPins = new ToolPinsRepo(db, tenantId);
+    this.notifications = new NotificationsRepo(db, tenantId);
     this.auditSinks = new AuditSinksRepo(db, tenantId);
     this.auditSigning = new AuditSigningRepo(db, tenantId);
+    this.toolPins = new ToolPinsRepo(db, tenantId);
+    this.oauth = new OAuthRepo(db, tenantId);
+    this.prompts = new PromptsRepo(db, tenantId);
+    this.releases = new ReleasesRepo(db, tenantId);
+    this.modelConfig = new ModelConfigRepo(db, tenantId);
+    this.modelCalls = new ModelCallsRepo(db, tenantId);
+    this.alerts = new AlertsRepo(db, tenantId);
+    this.usage = new UsageRepo(db, tenantId);
   }
 }
 
@@ -149,6 +173,54 @@ export class Store {
       .map((r) => ({ tenantId: r.tenant_id, seq: Number(r.seq), last: Number(r.last ?? 0) }))
       .filter((r) => r.seq - r.last >= minNew)
       .map(({ tenantId, seq }) => ({ tenantId, seq }));
+  }
+
+  /** The approvals job: pending approvals past their deadline, across tenants. */
+  async findDueApprovals(now: string, limit: number): Promise<ApprovalRecord[]> {
+    const rows = await this.db
+      .selectFrom("approvals")
+      .selectAll()
+      .where("status", "=", "pending")
+      .where("expires_at", "<=", now)
+      .orderBy("expires_at")
+      .limit(limit)
+      .execute();
+    return rows.map(toApprovalRecord);
+  }
+
+  /** The notifications job: deliveries due now, across tenants. */
+  async findDueNotifications(now: string, limit: number): Promise<OutboxRecord[]> {
+    const rows = await this.db
+      .selectFrom("notification_outbox")
+      .selectAll()
+      .where("status", "=", "pending")
+      .where("next_attempt_at", "<=", now)
+      .orderBy("next_attempt_at")
+      .limit(limit)
+      .execute();
+    return rows.map(toOutboxRecord);
+  }
+
+  /** Metrics: pending approvals per workspace, across tenants. */
+  async pendingApprovalCounts(): Promise<{ tenantId: string; workspaceId: string; count: number }[]> {
+    const rows = await this.db
+      .selectFrom("approvals")
+      .select((eb) => ["tenant_id", "workspace_id", eb.fn.countAll<number>().as("n")])
+      .where("status", "=", "pending")
+      .groupBy(["tenant_id", "workspace_id"])
+      .execute();
+    return rows.map((r) => ({ tenantId: r.tenant_id, workspaceId: r.workspace_id, count: Number(r.n) }));
+  }
+
+  /** Metrics: runs stopped by a budget or guard, by stop reason, across tenants. */
+  async stoppedRunCounts(): Promise<{ reason: string; count: number }[]> {
+    const rows = await this.db
+      .selectFrom("runs")
+      .select((eb) => ["stop_reason", eb.fn.countAll<number>().as("n")])
+      .where("status", "=", "stopped")
+      .groupBy("stop_reason")
+      .execute();
+    return rows.map((r) => ({ reason: r.stop_reason ?? "unknown", count: Number(r.n) }));
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,10 @@ import { verifyChain } from "@tollgate/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Store } from "../src/index.js";
 import { auditExportContract } from "./contract-audit-export.js";
+import { identityContract } from "./contract-identity.js";
 import type { TestStore } from "./stores.js";
+import { approvalsContract } from "./approvals-contract.js";
+import { modelsContract } from "./contract-models.js";
 
 const now = () => new Date().toISOString();
 
@@ -207,4 +210,7 @@ export function storeContract(name: string, make: () => Promise<TestStore>): voi
     });
   });
   auditExportContract(name, make);
+  identityContract(name, make);
+  approvalsContract(name, make);
+  modelsContract(name, make);
 }

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { clientFrom, CliError, type GlobalOptions } from "../context.js";
 import { printJson, renderTimeline, table } from "../output.js";
+import { decisionLine, renderApproval } from "./approvals-output.js";
 
 const ago = (iso: string | null | undefined) => (iso ? new Date(iso).toISOString().replace("T", " ").slice(0, 19) : "");
 
@@ -137,12 +138,13 @@ export function remoteCommands(program: Command, globals: () => GlobalOptions): 
       if (items.length === 0) return void process.stdout.write(`no ${o.status} approvals in ${o.workspace}\n`);
       process.stdout.write(
         `${table(
-          ["approval", "tool", "arguments", "why", "requested", "expires"],
+          ["approval", "tool", "arguments", "why", "approvals", "requested", "expires"],
           items.map((a) => [
             a.id,
             a.tool,
             JSON.stringify(a.args).slice(0, 60),
             a.reason,
+            `${a.approvals.count}/${a.approvals.required}`,
             ago(a.requestedAt),
             ago(a.expiresAt),
           ]),
@@ -155,13 +157,16 @@ export function remoteCommands(program: Command, globals: () => GlobalOptions): 
       .option("--reason <text>", "why (recorded in the audit log)")
       .action(async (id: string, o) => {
         const d = await client().decide(id, verb, o.reason, "cli");
-        json()
-          ? printJson(d)
-          : process.stdout.write(
-              `${d.id} ${d.status === "approved" ? pc.green(d.status) : pc.red(d.status)} by ${d.decidedBy}\n`,
-            );
+        json() ? printJson(d) : process.stdout.write(`${decisionLine(d)}\n`);
       });
   }
+  approvals
+    .command("show <id>")
+    .description("one approval: the call, why it needs a human, and every decision with what was shown")
+    .action(async (id: string) => {
+      const a = await client().getApproval(id);
+      json() ? printJson(a) : process.stdout.write(`${renderApproval(a)}\n`);
+    });
 
   const audit = program.command("audit").description("the audit log");
   audit

@@ -43,6 +43,7 @@ export function checkManifest(m: Manifest, ctx: Ctx): void {
     }
   }
   checkRules(ctx, m, ids);
+  checkApprovals(ctx, m);
   for (const system of Object.keys(m.rateLimits)) {
     if (!(system in m.systems)) issue(ctx, ["rateLimits", system], `unknown system "${system}"`);
   }
@@ -114,6 +115,8 @@ function checkRules(ctx: Ctx, m: Manifest, ids: string[]): void {
         `duplicate rule name "${rule.name}" (first at policy.rules[${first}])`,
       );
     } else seen.set(rule.name, i);
+    if (rule.approvals && rule.effect !== "approve")
+      issue(ctx, ["policy", "rules", i, "approvals"], `approvals only applies to a rule whose effect is approve`);
     const system = literalSystem(rule.match);
     if (system !== undefined && !(system in m.systems)) {
       issue(ctx, ["policy", "rules", i, "match"], `unknown system "${system}" in match "${rule.match}"`);
@@ -123,6 +126,21 @@ function checkRules(ctx: Ctx, m: Manifest, ids: string[]): void {
     if (!ids.some(test))
       issue(ctx, ["policy", "rules", i, "match"], `"${rule.match}" matches no action of this workflow`);
   });
+}
+
+function checkApprovals(ctx: Ctx, m: Manifest): void {
+  for (const [cls, given] of Object.entries(m.policy.defaults ?? {})) {
+    if (typeof given === "object" && given.approvals && given.effect !== "approve")
+      issue(
+        ctx,
+        ["policy", "defaults", cls, "approvals"],
+        "approvals only applies to a default whose effect is approve",
+      );
+  }
+  if (m.approvals.onTimeout === "escalate" && !m.approvals.escalateTo)
+    issue(ctx, ["approvals", "escalateTo"], "onTimeout escalate needs escalateTo: the approver group to notify next");
+  if (m.approvals.onTimeout !== "escalate" && m.approvals.escalateTo)
+    issue(ctx, ["approvals", "escalateTo"], "escalateTo only applies with onTimeout: escalate");
 }
 
 function checkDelays(ctx: Ctx, at: Path, initial: string | undefined, max: string | undefined): void {

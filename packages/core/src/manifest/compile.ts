@@ -89,7 +89,14 @@ export interface CompiledWorkflow {
   connectors: Map<string, ConnectorSpec>;
   policy: CompiledPolicy;
   budgets: { toolCalls?: number; modelCalls?: number; costUsd?: number; wallClockMs?: number; maxRepeats?: number };
-  approvals: { timeoutMs: number; onTimeout: "deny" | "escalate"; approvers: string[]; required: number };
+  approvals: {
+    timeoutMs: number;
+    onTimeout: "deny" | "escalate";
+    approvers: string[];
+    required: number;
+    /** onTimeout escalate: the group notified after the first timeout */
+    escalateTo?: string[];
+  };
   retry: RetrySpec;
   rateLimits: Map<string, Rate>;
   redact: string[];
@@ -158,6 +165,7 @@ function compile(manifest: Manifest, version: string): CompiledWorkflow {
       onTimeout: approvals.onTimeout,
       approvers: [...approvals.approvers],
       required: approvals.required ?? 1,
+      ...(approvals.escalateTo && { escalateTo: [...approvals.escalateTo] }),
     },
     retry,
     rateLimits,

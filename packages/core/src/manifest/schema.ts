@@ -90,6 +90,11 @@ const systemSchema = z.strictObject({
   actions: z.record(identName, actionSchema),
 });
 
+/** How many distinct people must approve a call (DESIGN §3 stage 7); stricter settings win. */
+const approvalNeeds = z.strictObject({
+  required: z.int().min(1).max(5).meta({ description: "distinct approvers needed before the call runs" }),
+});
+
 const ruleSchema = z.strictObject({
   name: ruleName,
   match: z.string().regex(matchPattern, { error: 'must be "system.action", "system.*" or a glob like "*.delete_*"' }),
@@ -103,15 +108,19 @@ const ruleSchema = z.strictObject({
     .meta({ description: "CEL condition over args, tool, run, usage, now" }),
   effect: effectEnum,
   reason: z.string().optional(),
+  approvals: approvalNeeds.optional().meta({ description: "effect approve only: e.g. { required: 2 }" }),
 });
+
+/** A class default: an effect, or an effect with approval needs ({ effect: approve, approvals: { required: 2 } }). */
+const classDefault = z.union([effectEnum, z.strictObject({ effect: effectEnum, approvals: approvalNeeds.optional() })]);
 
 const policySchema = z.strictObject({
   defaults: z
     .strictObject({
-      READ: effectEnum.optional(),
-      WRITE: effectEnum.optional(),
-      DELETE: effectEnum.optional(),
-      EXTERNAL_SEND: effectEnum.optional(),
+      READ: classDefault.optional(),
+      WRITE: classDefault.optional(),
+      DELETE: classDefault.optional(),
+      EXTERNAL_SEND: classDefault.optional(),
     })
     .optional(),
   rules: z.array(ruleSchema).optional(),
@@ -122,6 +131,11 @@ const approvalsSchema = z.strictObject({
   onTimeout: oneOf(["deny", "escalate"]).default("deny"),
   approvers: z.array(text).min(1).default(["role:approver"]),
   required: z.int().min(1).max(5).optional().meta({ description: "distinct approvals needed (default 1)" }),
+  escalateTo: z
+    .array(text)
+    .min(1)
+    .optional()
+    .meta({ description: "onTimeout escalate: the approver group notified when the first timeout passes" }),
 });
 
 const budgetsSchema = z.strictObject({

@@ -20,12 +20,16 @@ export interface CompiledRule {
   evaluate?: WhenFn;
   /** "rule <name>: <reason>", built once */
   sentence: string;
+  /** effect approve: distinct approvers this rule asks for */
+  approvalsRequired?: number;
 }
 
 export interface CompiledPolicy {
   defaults: Readonly<Record<ActionClass, Effect>>;
   /** how each explicit or implicit default explains itself */
   defaultReasons: Readonly<Record<ActionClass, string>>;
+  /** distinct approvers a class default of approve asks for (absent: the workflow's number) */
+  defaultApprovalsRequired: Readonly<Partial<Record<ActionClass, number>>>;
   rules: readonly CompiledRule[];
   /** system -> action -> rules whose match covers it, in manifest order */
   byAction: ReadonlyMap<string, ReadonlyMap<string, readonly CompiledRule[]>>;
@@ -43,10 +47,13 @@ export function compilePolicy(
 ): CompiledPolicy {
   const defaults = {} as Record<ActionClass, Effect>;
   const defaultReasons = {} as Record<ActionClass, string>;
+  const defaultApprovalsRequired: Partial<Record<ActionClass, number>> = {};
   for (const cls of actionClasses) {
-    const effect = policy.defaults?.[cls] ?? implicitDefaults[cls];
+    const given = policy.defaults?.[cls] ?? implicitDefaults[cls];
+    const effect = typeof given === "string" ? given : given.effect;
     defaults[cls] = effect;
     defaultReasons[cls] = `default for ${cls} is ${effect}`;
+    if (typeof given !== "string" && given.approvals) defaultApprovalsRequired[cls] = given.approvals.required;
   }
   const rules = (policy.rules ?? []).map((r, index): CompiledRule => {
     const rule: CompiledRule = {
@@ -58,6 +65,7 @@ export function compilePolicy(
       sentence: `rule ${r.name}: ${r.reason ?? verbs[r.effect]}`,
     };
     if (r.reason !== undefined) rule.reason = r.reason;
+    if (r.approvals) rule.approvalsRequired = r.approvals.required;
     if (r.when !== undefined) {
       rule.when = r.when;
       rule.evaluate = compileWhen(r.when);
@@ -77,5 +85,5 @@ export function compilePolicy(
       rules.filter((r) => r.test(id)),
     );
   }
-  return { defaults, defaultReasons, rules, byAction };
+  return { defaults, defaultReasons, defaultApprovalsRequired, rules, byAction };
 }

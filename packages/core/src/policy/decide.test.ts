@@ -214,3 +214,31 @@ describe("decide: CEL bindings", () => {
     expect(holds('args.title.lowerAscii().contains("urgent")', call("refund", { title: "URGENT fix" }))).toBe(true);
   });
 });
+
+describe("decide: how many approvers", () => {
+  it("asks for what the strictest applied approve rule or the class default says", () => {
+    const wf = workflow([
+      "defaults: { DELETE: { effect: approve, approvals: { required: 3 } } }",
+      "rules:",
+      "  - { name: big-refunds, match: shop.refund, when: 'args.amount > 100', effect: approve, approvals: { required: 2 } }",
+      "  - { name: all-refunds, match: shop.refund, effect: approve }",
+    ]);
+    expect(decide(wf, call("refund", { amount: 500 }))).toMatchObject({ effect: "approve", approvalsRequired: 2 });
+    expect(decide(wf, call("refund", { amount: 5 })).approvalsRequired).toBeUndefined();
+    expect(decide(wf, call("delete_order"))).toMatchObject({
+      effect: "approve",
+      defaulted: true,
+      approvalsRequired: 3,
+    });
+    expect(decide(wf, call("email_customer")).approvalsRequired).toBeUndefined();
+  });
+
+  it("refuses approvals on a rule or default that does not approve, and escalate without a group", () => {
+    expect(() =>
+      workflow(["rules:", "  - { name: r, match: shop.refund, effect: allow, approvals: { required: 2 } }"]),
+    ).toThrow(/approvals only applies to a rule whose effect is approve/);
+    expect(() => workflow(["defaults: { WRITE: { effect: block, approvals: { required: 2 } } }"])).toThrow(
+      /approvals only applies to a default/,
+    );
+  });
+});

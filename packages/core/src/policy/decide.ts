@@ -61,11 +61,27 @@ export function decide(wf: CompiledWorkflow, input: DecisionInput): Decision {
       defaulted: true,
     };
     if (errors) decision.errors = errors;
+    const required = policy.defaultApprovalsRequired[cls];
+    if (decision.effect === "approve" && required !== undefined) decision.approvalsRequired = required;
     return decision;
   }
   const decision: Decision = { effect, rules: applied, reason: (reasons ?? []).join("; "), defaulted: false };
   if (errors) decision.errors = errors;
+  if (effect === "approve") {
+    const required = approvalsAskedFor(candidates, applied);
+    if (required !== undefined) decision.approvalsRequired = required;
+  }
   return decision;
+}
+
+/** The most distinct approvers any applied approve rule asks for: the stricter rule wins. */
+function approvalsAskedFor(candidates: readonly CompiledRule[], applied: string[]): number | undefined {
+  let most: number | undefined;
+  for (const rule of candidates) {
+    if (rule.effect !== "approve" || rule.approvalsRequired === undefined || !applied.includes(rule.name)) continue;
+    most = Math.max(most ?? 0, rule.approvalsRequired);
+  }
+  return most;
 }
 
 /** true / false, or the error as a sentence. */

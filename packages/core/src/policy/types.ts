@@ -35,4 +35,9 @@ export interface Decision {
   defaulted: boolean;
   /** `when` conditions that failed to evaluate (they never loosen the decision) */
   errors?: { rule: string; message: string }[];
+  /**
+   * effect approve: distinct approvers the applied approve rules or the class default ask for
+   * (absent: no rule or class default says; the workflow's `approvals.required` applies)
+   */
+  approvalsRequired?: number;
 }

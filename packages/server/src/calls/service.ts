@@ -20,6 +20,15 @@ import type { Vault } from "../identity/vault.js";
 import type { WorkflowService } from "../workflows/service.js";
 import type { ToolPins } from "../connectors/mcp/pins.js";
 import type { RateLimiter } from "../reliability/rate-limiter.js";
+import { CallObservation, type Telemetry } from "../telemetry/calls.js";
+import { endedRunOf } from "../telemetry/tracing.js";
+import {
+  type ApprovalFloodLimits,
+  defaultApprovalFloodLimits,
+  FloodRecorder,
+  openApproval,
+} from "../approvals/requests.js";
+import { scriptedOutcome } from "../change-control/simulation.js";
 import { type Executor, rateKey } from "./execute.js";
 import { terminalCallStatuses, type ToolCallView, toolCallView } from "./view.js";
 
@@ -38,14 +47,21 @@ export interface ToolCallAnswer {
 
 const maxWaitSeconds = 60;
 
-export interface CallLimits {
+export interface CallLimits extends ApprovalFloodLimits {
   /** how long a call waits for its system's rate limit before 429 */
   rateLimitWaitMs: number;
   /** calls executing at once per workspace in this process, to protect Tollgate itself */
   concurrentCallsPerWorkspace: number;
+  /** runs in status running per workspace; more are refused at start */
+  runningRunsPerWorkspace: number;
 }
 
-export const defaultCallLimits: CallLimits = { rateLimitWaitMs: 2_000, concurrentCallsPerWorkspace: 256 };
+export const defaultCallLimits: CallLimits = {
+  rateLimitWaitMs: 2_000,
+  concurrentCallsPerWorkspace: 256,
+  runningRunsPerWorkspace: 1000,
+  ...defaultApprovalFloodLimits,
+};
 
 /**
  * The governed tool call (DESIGN §3). `call` reads top to bottom in the order of the stages;
@@ -67,6 +83,13 @@ export class CallService {
   ) {}
 
   private readonly inFlight = new Map<string, number>();
+  private floodRecorder: FloodRecorder | undefined;
+  private get floods(): FloodRecorder {
+    this.floodRecorder ??= new FloodRecorder(this.store, this.clock);
+    return this.floodRecorder;
+  }
+  /** metrics and traces (set by app.ts) */
+  telemetry: Telemetry | undefined;
 
   /** Per-workspace cap on calls in flight in this process: Tollgate protects itself. */
   async call(p: Principal, runId: string, req: ToolCallRequest, signal?: AbortSignal): Promise<ToolCallAnswer> {
@@ -119,10 +142,16 @@ export class CallService {
       usage: { toolCalls: run.toolCalls, modelCalls: run.modelCalls, costUsd: run.costUsd },
       now: this.clock.now(),
     });
+    obs?.stage("policy", policyStarted);
 
-    if (decision.effect === "allow")
+    if (decision.effect === "allow" && !run.simulation)
       await this.awaitRateLimit(p, run, wf, action, storedArgs, this.limits.rateLimitWaitMs);
-    const call = await this.recordIntent(p, run, wf, action, req, storedArgs, argsHash, decision);
+    const intentStarted = performance.now();
+    const call = await this.recordIntent(p, run, wf, action, req, storedArgs, argsHash, decision).catch((e) =>
+      this.floods.refusedIfFlooded(e, { principal: p, run, tool: action.id, args: storedArgs }),
+    );
+    obs?.stage("intent", intentStarted);
+    obs?.decided(call);
     if (call.status === "blocked") {
       throw new TollgateError(call.error?.code === "loop_detected" ? "loop_detected" : "blocked", call.reason, {
         callId: call.id,
@@ -428,25 +457,20 @@ export class CallService {
         },
       ];
       if (approvalId) {
+        const request = { approvalId, callId: id, workspaceId: run.workspaceId, runId: run.id, argsHash };
         const expiresAt = iso(this.clock, wf.approvals.timeoutMs);
-        await s.approvals.insert({
-          id: approvalId,
-          workspaceId: run.workspaceId,
-          runId: run.id,
-          callId: id,
-          argsHash,
+        const asked = {
           requestedBy: p.keyId,
+          tool: action.id,
+          storedArgs,
+          rules,
+          reason,
+          wf,
+          decision,
+          now,
           expiresAt,
-          createdAt: now,
-        });
-        events.push({
-          type: "approval.requested",
-          workspace: run.workspaceId,
-          run: run.id,
-          call: id,
-          actor: p.keyId,
-          data: { approvalId, tool: action.id, args: storedArgs, rules, reason, expiresAt } as never,
-        });
+        };
+        events.push((await openApproval(s, { ...request, ...asked }, this.limits)) as never);
       }
       if (loop) {
         await s.runs.end(run.id, "stopped", now, { stopReason: "loop_detected" });
@@ -571,19 +595,30 @@ export class CallService {
     action: CompiledAction,
     args: Record<string, unknown>,
     run: RunRecord,
+    observation?: CallObservation,
   ): Promise<ToolCallRecord> {
     const started = this.clock.now().getTime();
+    // a call run after its approval gets a span of its own, under the run
+    const obs =
+      observation ?? (this.telemetry ? CallObservation.forExecution(this.telemetry, run, call.tool) : undefined);
+    const upstreamStarted = performance.now();
     let outcome: Awaited<ReturnType<Executor["execute"]>>;
     try {
-      outcome = await this.executor.execute({
-        tenantId,
-        workspaceId: run.workspaceId,
-        wf,
-        action,
-        args,
-        traceparent: `00-${run.traceId}-${randomBytes(8).toString("hex")}-01`,
-        ...(call.idempotencyKey ? { idempotencyKey: `${run.id}:${call.idempotencyKey}` } : { idempotencyKey: call.id }),
-      });
+      // Simulated runs (evals) get the scripted response; the real system is never called.
+      outcome = run.simulation
+        ? scriptedOutcome(run.simulation, call.tool, args)
+        : await this.executor.execute({
+            tenantId,
+            workspaceId: run.workspaceId,
+            wf,
+            action,
+            args,
+            traceparent: obs?.traceparent(run.traceId) ?? `00-${run.traceId}-${randomBytes(8).toString("hex")}-01`,
+            actingAs: run.actingAs,
+            ...(call.idempotencyKey
+              ? { idempotencyKey: `${run.id}:${call.idempotencyKey}` }
+              : { idempotencyKey: call.id }),
+          });
     } catch (e) {
       const code = e instanceof TollgateError ? e.code : "internal";
       outcome = { status: "failed", error: { code, message: (e as Error).message }, attempts: 0, retried: [] };

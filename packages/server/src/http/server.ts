@@ -4,12 +4,19 @@ import type { Services } from "../services.js";
 import { defaultMcpGatewayOptions, McpGateway, type McpGatewayOptions } from "../mcp-gateway/gateway.js";
 import { problemHandler } from "./problem.js";
 import { adminRoutes } from "./routes/admin.js";
+import { approvalLinkRoutes } from "./routes/approval-links.js";
 import { approvalRoutes } from "./routes/approvals.js";
+import { notificationRoutes } from "./routes/notifications.js";
+import { policyRoutes } from "./routes/policy.js";
 import { auditRoutes } from "./routes/audit.js";
+import { changeControlRoutes } from "./routes/change-control.js";
 import { mcpRoutes } from "./routes/mcp.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { runRoutes } from "./routes/runs.js";
+import { sinkRoutes } from "./routes/sinks.js";
 import { toolRoutes } from "./routes/tools.js";
 import { systemRoutes } from "./routes/systems.js";
+import { connectionRoutes, oauthCallbackRoute } from "./routes/connections.js";
 import { workflowRoutes } from "./routes/workflows.js";
 
 declare module "fastify" {
@@ -46,7 +53,10 @@ export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance
   );
 
   app.get("/healthz", async () => ({ status: "ok" }));
+  oauthCallbackRoute(app, s);
+  metricsRoutes(app, s, opts.metricsToken);
   mcpRoutes(app, s, new McpGateway(s, { ...defaultMcpGatewayOptions, ...opts.mcp }));
+  approvalLinkRoutes(app, s);
 
   app.register(async (v1) => {
     v1.addHook("onRequest", async (req) => {
@@ -57,8 +67,13 @@ export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance
     runRoutes(v1, s);
     toolRoutes(v1, s);
     approvalRoutes(v1, s);
+    notificationRoutes(v1, s);
+    policyRoutes(v1, s);
     auditRoutes(v1, s);
+    changeControlRoutes(v1, s);
+    sinkRoutes(v1, s);
     systemRoutes(v1, s);
+    connectionRoutes(v1, s);
   });
   return app;
 }

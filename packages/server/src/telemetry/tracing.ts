@@ -47,7 +47,7 @@ export function parseTraceparent(header: string | undefined): { traceId: string;
   return { traceId: m[1]!, spanId: m[2]!, sampled: (Number.parseInt(m[3]!, 16) & 1) === 1 };
 }
 
-/** Lets the run span carry the run's stored trace id and its derived span id. */
+/** Lets the run span carry the run's stored trace id and its derived span id (`next` is set around one startSpan). */
 class RunAwareIdGenerator implements IdGenerator {
   private readonly random = new RandomIdGenerator();
   next: { traceId: string; spanId: string } | undefined;
@@ -55,9 +55,7 @@ class RunAwareIdGenerator implements IdGenerator {
     return this.next?.traceId ?? this.random.generateTraceId();
   }
   generateSpanId(): string {
-    const id = this.next?.spanId ?? this.random.generateSpanId();
-    this.next = undefined;
-    return id;
+    return this.next?.spanId ?? this.random.generateSpanId();
   }
 }
 
