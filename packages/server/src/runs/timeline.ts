@@ -45,6 +45,8 @@ const describe: Record<string, (d: D, e: ChainedAuditEvent) => string> = {
     `Attempt ${d.attempt} of ${d.tool} failed (${d.error}); retrying in ${d.retryInMs} ms`,
   "tool_call.rate_limited": (d) =>
     `Agent asked for ${d.tool}: refused, over the system's rate limit (retry after ${d.retryAfterSeconds} s)`,
+  "tool_call.tool_changed": (d) =>
+    `Agent asked for ${d.tool}: blocked, its upstream MCP tool changed since it was pinned (an admin must accept the new definition)`,
   "run.stopped": (d) => `Run stopped: ${d.stopReason}`,
   "run.finished": (d) => `Run finished as ${d.status}`,
 };
