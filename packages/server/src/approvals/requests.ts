@@ -159,7 +159,7 @@ export class FloodRecorder {
           id: newId("alr"),
           kind: "approvals_flooded",
           subject: `${String(e.extra.scope)} ${e.extra.scope === "run" ? ctx.runId : ctx.workspaceId}`,
-          severity: "high",
+          severity: "critical",
           message: e.message,
           scope: e.extra.scope,
           pending: e.extra.pending,
