@@ -100,6 +100,8 @@ export interface ExampleSystemsOptions {
   tokens?: Partial<SystemTokens>;
   /** Keep at most this many received requests (oldest dropped first); default 100,000. */
   recordLimit?: number;
+  /** Also accept a bearer token this says is valid (e.g. an OAuth access token a test's provider issued). */
+  acceptBearer?: (system: SystemName, token: string) => boolean;
 }
 
 export interface ExampleSystems {
@@ -535,6 +537,8 @@ export async function startExampleSystems(opts: ExampleSystemsOptions = {}): Pro
 
   function authorize(system: SystemName, header: string | undefined): void {
     if (header === expectedAuth[system]) return;
+    const bearer = /^Bearer (\S+)$/.exec(header ?? "")?.[1];
+    if (bearer && opts.acceptBearer?.(system, bearer)) return;
     throw new HttpProblem(
       401,
       "unauthorized",

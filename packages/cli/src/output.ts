@@ -33,7 +33,7 @@ export function renderTimeline(t: Timeline): string {
   const start = Date.parse(r.startedAt);
   const lines = [
     `${pc.bold(`Run ${r.id}`)}  ${r.workflow} @ ${r.workflowVersion.replace("sha256:", "").slice(0, 12)}  ${statusColour(r.status)}${r.stopReason ? ` (${r.stopReason})` : ""}`,
-    `agent ${r.agent ?? "-"}  acting as ${r.actingAs ?? "-"}  trace ${r.traceId}`,
+    `agent ${r.agent ?? "-"}  acting as ${r.actingAs ? `${r.actingAs.kind}:${r.actingAs.id}` : "-"}  trace ${r.traceId}`,
     `usage: ${r.usage.toolCalls} tool calls, ${r.usage.modelCalls} model calls, $${r.usage.costUsd.toFixed(4)}`,
     "",
   ];

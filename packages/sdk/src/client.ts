@@ -144,6 +144,14 @@ export class TollgateClient {
   putWorkflow(workspace: string, name: string, manifest: string | object) {
     return this.json<{ name: string; version: string }>(
       "PUT",
+  /** A new key with the same name and role; the old one keeps working for graceSeconds (default 24 h). */
+  rotateKey(workspace: string, id: string, graceSeconds?: number) {
+    return this.json<{ id: string; key: string; role: string; name: string; replaces: string; oldKeyExpiresAt: string }>(
+      "POST",
+      `/v1/workspaces/${enc(workspace)}/keys/${enc(id)}/rotate`,
+      graceSeconds === undefined ? {} : { graceSeconds },
+    );
+  }
       `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}`,
       manifest,
     );
@@ -151,6 +159,40 @@ export class TollgateClient {
   getWorkflow(workspace: string, name: string) {
     return this.json<{ name: string; version: string; manifest: Record<string, unknown> }>(
       "GET",
+  // OAuth connections
+  createConnection(workspace: string, input: CreateConnectionInput) {
+    return this.json<{ connection: Connection; authorizationUrl?: string }>(
+      "POST",
+      `/v1/workspaces/${enc(workspace)}/connections`,
+      input,
+    );
+  }
+  listConnections(workspace: string) {
+    return this.json<{ items: Connection[] }>("GET", `/v1/workspaces/${enc(workspace)}/connections`);
+  }
+  getConnection(workspace: string, name: string) {
+    return this.json<Connection>("GET", `/v1/workspaces/${enc(workspace)}/connections/${enc(name)}`);
+  }
+  /** Another user connects (an authorization URL), or a service account fetches new tokens. */
+  authorizeConnection(workspace: string, name: string, who: { user?: string; serviceAccount?: string } = {}) {
+    return this.json<{ connection: Connection; authorizationUrl?: string }>(
+      "POST",
+      `/v1/workspaces/${enc(workspace)}/connections/${enc(name)}/authorize`,
+      who,
+    );
+  }
+  /** Revokes at the provider (RFC 7009) and deletes the tokens: of one identity, or of all. */
+  revokeConnection(workspace: string, name: string, actingAs?: string | ActingAs) {
+    return this.json<{ connection: string; revoked: number; provider: { subject: string; revoked: boolean; error?: string }[] }>(
+      "POST",
+      `/v1/workspaces/${enc(workspace)}/connections/${enc(name)}/revoke`,
+      actingAs === undefined ? {} : { actingAs },
+    );
+  }
+  async disconnect(workspace: string, name: string): Promise<void> {
+    await this.request("DELETE", `/v1/workspaces/${enc(workspace)}/connections/${enc(name)}`);
+  }
+
       `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}`,
     );
   }
@@ -180,14 +222,17 @@ export class TollgateClient {
   }
 
   // runs and calls
-  startRun(req: {
-    workspace: string;
-    workflow: string;
-    agent?: string;
-    actingAs?: string;
-    labels?: Record<string, string>;
-    traceId?: string;
-  }) {
+  startRun(
+    req: {
+      workspace: string;
+      workflow: string;
+      agent?: string;
+      /** `{kind: "user", id}`, `{kind: "service"}`, or the string forms `service`, `user:<id>` */
+      actingAs?: string | { kind: "user" | "service"; id?: string };
+      labels?: Record<string, string>;
+      traceId?: string;
+    } & RunPinning,
+  ) {
     return this.json<Run>("POST", "/v1/runs", req);
   }
   getRun(id: string) {

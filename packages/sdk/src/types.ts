@@ -18,7 +18,7 @@ export interface Run {
   workflowVersion: string;
   versions: Record<string, string>;
   agent: string | null;
-  actingAs: string | null;
+  actingAs: ActingAs | null;
   labels: Record<string, string>;
   traceId: string;
   status: "running" | "succeeded" | "failed" | "cancelled" | "stopped";
@@ -60,6 +60,8 @@ export interface ToolCall {
   createdAt: string;
   finishedAt?: string;
   replayed?: true;
+  /** whose authority the call used */
+  actingAs?: ActingAs;
 }
 
 export interface Approval {
@@ -218,4 +220,102 @@ export interface ToolPin {
   pinnedAt: string;
   acceptedAt: string | null;
   acceptedBy: string | null;
+}
+
+/** A SIEM sink's definition (`PUT /v1/workspaces/{ws}/sinks/{name}`); docs/siem.md explains each kind. */
+export type SinkDefinition = {
+  format?: "native" | "ocsf" | "cef";
+  /** where a new sink starts: every retained event (default) or only new ones */
+  from?: "start" | "now";
+  batchSize?: number;
+} & (
+  | { kind: "syslog"; host: string; port: number; tls?: boolean; ca?: string; hostname?: string }
+  | { kind: "hec"; url: string; tokenSecret: string; index?: string; sourcetype?: string }
+  | { kind: "webhook"; url: string; secretRef: string }
+);
+
+/** A sink and how its delivery is going. */
+export interface AuditSink {
+  name: string;
+  kind: "syslog" | "hec" | "webhook";
+  format: "native" | "ocsf" | "cef";
+  target: string;
+  config: Record<string, unknown>;
+  cursor: number;
+  delivered: number;
+  lagEvents: number;
+  lagSeconds: number;
+  failures: number;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  lastDeliveredAt: string | null;
+  nextAttemptAt: string;
+  alerting: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The tenant's public Ed25519 key that signs audit checkpoints. */
+export interface AuditPublicKey {
+  tenant: string;
+  keyId: string;
+  algorithm: "Ed25519";
+  /** SPKI PEM */
+  publicKey: string;
+}
+
+/** Whose authority a run (and each of its tool calls) uses. */
+export interface ActingAs {
+  kind: "user" | "service";
+  id: string;
+}
+
+/** An OAuth connection as the API shows it: what it may do, never its tokens. */
+export interface Connection {
+  name: string;
+  kind: "user" | "service";
+  issuer: string;
+  clientId: string;
+  clientSecretRef: string | null;
+  redirectUri: string | null;
+  /** whether the provider has a revocation endpoint (RFC 7009) */
+  revocation: boolean;
+  /** the scopes asked for (built from the workflows' systems) */
+  scopes: string[];
+  /** the systems of the workspace's workflows that use this connection */
+  systems: string[];
+  blanketAccepted: { scopes: string[]; reason: string; by: string; at: string } | null;
+  createdAt: string;
+  grants: {
+    actingAs: ActingAs;
+    status: "connected" | "revoked";
+    scopesGranted: string[];
+    /** granted but not asked for: flagged */
+    scopesWider: string[];
+    flagged: boolean;
+    expiresAt: string | null;
+    connectedAt: string | null;
+    refreshedAt: string | null;
+    revokedAt: string | null;
+  }[];
+}
+
+export interface CreateConnectionInput {
+  name: string;
+  kind: "user" | "service";
+  /** discovery (RFC 8414 / OpenID Connect); or give endpoints */
+  issuer?: string;
+  endpoints?: { issuer?: string; authorization?: string; token: string; revocation?: string };
+  clientId: string;
+  /** a workspace secret holding the client secret */
+  clientSecretRef?: string;
+  /** default: the scopes the workflows list for the systems that use this connection */
+  scopes?: string[];
+  /** this server's /v1/oauth/callback, as registered with the provider (kind user) */
+  redirectUri?: string;
+  /** kind user: who connects */
+  user?: string;
+  /** kind service: the service account's id (default "service") */
+  serviceAccount?: string;
+  acceptBlanketScopes?: { reason: string };
 }

@@ -79,7 +79,8 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const clock = opts.clock ?? systemClock;
   const store = opts.store;
   const vault = new Vault(store, opts.masterKey);
-  const http = new HttpConnector();
+  const outbound = new Outbound(opts.allowPrivateNetworks ?? defaultPrivateNetworks);
+  const http = new HttpConnector(guardedAgent(outbound.setting, { keepAliveTimeout: 30_000, connections: 64 }));
   const events = new CallEvents();
   const mcpPool = new McpPool();
   const pins = new ToolPins(store, mcpPool, clock);
@@ -91,7 +92,15 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   );
   const rateLimiter = new RateLimiter(clock);
   const breakers = new Breakers({ ...defaultBreakerOptions, ...opts.breakers });
-  const executor = new Executor(vault, { http, mcp: new McpConnector(mcpPool) }, breakers, rateLimiter, clock);
+  const connections = new ConnectionService(store, vault, workflows, new OAuthClient(outbound), clock);
+  const executor = new Executor(
+    vault,
+    { http, mcp: new McpConnector(mcpPool) },
+    breakers,
+    rateLimiter,
+    clock,
+    connections,
+  );
   const calls = new CallService(
     store,
     workflows,

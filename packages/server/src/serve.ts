@@ -4,6 +4,7 @@ import { openStore } from "@tollgate/store";
 import { createTollgate, type Tollgate, type TollgateOptions } from "./app.js";
 import type { Clock } from "./clock.js";
 import { loadMasterKey } from "./identity/master-key.js";
+import { parsePrivateNetworks } from "./identity/outbound.js";
 
 export interface ServeOptions {
   port?: number;
@@ -46,6 +47,8 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       masterKey,
       logger: opts.logger ?? false,
       ...(opts.clock ? { clock: opts.clock } : {}),
+      env,
+      allowPrivateNetworks: parsePrivateNetworks(env.TOLLGATE_ALLOW_PRIVATE_NETWORKS, "TOLLGATE_ALLOW_PRIVATE_NETWORKS"),
       ...opts.tuning,
     });
     const boot = await tollgate.services.keys.bootstrapOperator(env.TOLLGATE_ADMIN_KEY || undefined);

@@ -1,7 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ExampleSystems, startExampleSystems, workflowYaml } from "@tollgate/example-support-triage";
+import {
+  type ExampleSystems,
+  type ExampleSystemsOptions,
+  startExampleSystems,
+  workflowYaml,
+} from "@tollgate/example-support-triage";
 import { TollgateClient } from "@tollgate/sdk";
 import { type RunningServer, type ServeOptions, startServer } from "../src/index.js";
 
@@ -30,11 +35,21 @@ export interface Harness {
 
 /** The real server on a free port, on a fresh SQLite store (or PostgreSQL), with the real example systems. */
 export async function startHarness(
-  opts: { databaseUrl?: string; dataDir?: string; tuning?: ServeOptions["tuning"] } = {},
+  opts: {
+    databaseUrl?: string;
+    dataDir?: string;
+    tuning?: ServeOptions["tuning"];
+    /** a clock tests move (backoff, expiry) */
+    clock?: ServeOptions["clock"];
+    /** more environment for the server (OTEL_*, TOLLGATE_METRICS_TOKEN) */
+    env?: Record<string, string>;
+    /** options of the example systems (e.g. acceptBearer for OAuth tests) */
+    systems?: ExampleSystemsOptions;
+  } = {},
 ): Promise<Harness> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "tollgate-test-"));
-  const env = { TOLLGATE_ADMIN_KEY: operatorKey, TOLLGATE_MASTER_KEY: "a".repeat(64) };
-  const systems = await startExampleSystems({ port: 0 });
+  const env = { TOLLGATE_ADMIN_KEY: operatorKey, TOLLGATE_MASTER_KEY: "a".repeat(64), ...opts.env };
+  const systems = await startExampleSystems({ port: 0, ...opts.systems });
   const logger = process.env.TOLLGATE_DEBUG ? { level: "error" } : false;
   const options = (port: number) => ({
     port,
@@ -43,6 +58,7 @@ export async function startHarness(
     logger,
     ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
   let server = await startServer(options(0));
   const h: Harness = {

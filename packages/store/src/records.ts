@@ -26,6 +26,9 @@ export interface ApiKeyRecord {
   createdBy: string | null;
   revokedAt: string | null;
   lastUsedAt: string | null;
+  /** a rotated key stops working at this time */
+  expiresAt?: string | null;
+  replacedBy?: string | null;
 }
 
 export interface WorkflowVersionRecord {
@@ -165,6 +168,8 @@ export interface ToolPinRecord {
   definition: unknown;
   pinnedAt: string;
   pinnedBy: string | null;
+  /** whose authority the call used: `service`, `service:<id>` or `user:<id>` (null before issue 6) */
+  actingAs?: string | null;
   acceptedAt: string | null;
   acceptedBy: string | null;
 }

@@ -29,6 +29,10 @@ export interface ApiKeysTable {
   created_by: string | null;
   revoked_at: string | null;
   last_used_at: string | null;
+  /** a rotated key stops working at this time (the grace period's end) */
+  expires_at?: string | null;
+  /** the key that replaced this one on rotation */
+  replaced_by?: string | null;
 }
 
 export interface SecretsTable {
@@ -107,6 +111,8 @@ export interface ToolCallsTable {
 
 export interface ApprovalsTable {
   id: string;
+  /** whose authority the call used: `service`, `service:<id>` or `user:<id>` */
+  acting_as?: string | null;
   tenant_id: string;
   workspace_id: string;
   run_id: string;
@@ -243,6 +249,207 @@ export interface Database {
   tenants: TenantsTable;
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
+/** One versioned thing a run ran with, so runs of a version are found by index (issue 11). */
+export interface RunVersionsTable {
+  tenant_id: string;
+  run_id: string;
+  workspace_id: string;
+  /** workflow | prompt | tool | model */
+  kind: string;
+  name: string;
+  version: string;
+}
+
+export interface PromptVersionsTable {
+  tenant_id: string;
+  workspace_id: string;
+  name: string;
+  version: string;
+  template: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface PromptLabelsTable {
+  tenant_id: string;
+  workspace_id: string;
+  name: string;
+  label: string;
+  version: string;
+  updated_at: string;
+  updated_by: string | null;
+}
+
+export interface ReleasesTable {
+  id: string;
+  tenant_id: string;
+  workspace_id: string;
+  workflow: string;
+  workflow_version: string;
+  prompts: string;
+  model: string | null;
+  description: string | null;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface ReleaseEvalReportsTable {
+  id: string;
+  tenant_id: string;
+  workspace_id: string;
+  release_id: string;
+  suite: string;
+  passed: number;
+  report: string;
+  report_hash: string;
+  uploaded_at: string;
+  uploaded_by: string;
+}
+
+export interface ReleaseActivationsTable {
+  id: string;
+  tenant_id: string;
+  workspace_id: string;
+  workflow: string;
+  release_id: string;
+  /** activate | override | rollback */
+  kind: string;
+  previous_activation_id: string | null;
+  eval_report_id: string | null;
+  override_reason: string | null;
+  activated_at: string;
+  activated_by: string;
+}
+
+export interface ActiveReleasesTable {
+  tenant_id: string;
+  workspace_id: string;
+  workflow: string;
+  activation_id: string;
+  release_id: string;
+  updated_at: string;
+}
+
+export interface OAuthConnectionsTable {
+  tenant_id: string;
+  workspace_id: string;
+  name: string;
+  kind: string;
+  issuer: string | null;
+  endpoints: string;
+  client_id: string;
+  client_secret_ref: string | null;
+  redirect_uri: string | null;
+  scopes: string;
+  blanket_accepted: string | null;
+  created_at: string;
+  created_by: string | null;
+  updated_at: string;
+}
+
+export interface OAuthGrantsTable {
+  tenant_id: string;
+  workspace_id: string;
+  connection: string;
+  subject: string;
+  status: string;
+  tokens_sealed: string | null;
+  expires_at: string | null;
+  scopes_granted: string;
+  scopes_wider: string;
+  generation: number;
+  connected_at: string | null;
+  refreshed_at: string | null;
+  revoked_at: string | null;
+  updated_at: string;
+}
+
+export interface OAuthStatesTable {
+  state_hash: string;
+  tenant_id: string;
+  workspace_id: string;
+  connection: string;
+  subject: string;
+  verifier_sealed: string;
+  nonce: string;
+  redirect_uri: string;
+  expires_at: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface ModelProvidersTable {
+  tenant_id: string;
+  workspace_id: string;
+  name: string;
+  kind: string;
+  base_url: string;
+  api_key_secret: string;
+  models: string;
+  updated_at: string;
+}
+
+export interface ModelSettingsTable {
+  tenant_id: string;
+  workspace_id: string;
+  prices: string;
+  daily_usd: number | null;
+  monthly_usd: number | null;
+  updated_at: string;
+}
+
+export interface WorkspaceSpendTable {
+  tenant_id: string;
+  workspace_id: string;
+  period: string;
+  cost_usd: number;
+}
+
+export interface ModelCallsTable {
+  id: string;
+  tenant_id: string;
+  workspace_id: string;
+  run_id: string;
+  workflow: string;
+  agent: string | null;
+  provider: string;
+  api: string;
+  model: string;
+  stream: number;
+  status: string;
+  request_hash: string;
+  prompt_chars: number;
+  redacted: string;
+  redactions: number;
+  input_tokens: number;
+  output_tokens: number;
+  reserved_usd: number;
+  cost_usd: number;
+  error: string | null;
+  requested_by: string;
+  created_at: string;
+  first_token_ms: number | null;
+  duration_ms: number | null;
+  finished_at: string | null;
+}
+
+export interface AlertsTable {
+  id: string;
+  tenant_id: string;
+  workspace_id: string;
+  kind: string;
+  severity: string;
+  run_id: string | null;
+  message: string;
+  data: string;
+  dedupe_key: string | null;
+  created_at: string;
+  acknowledged_by: string | null;
+  acknowledged_at: string | null;
+  delivery: string;
+  delivery_error: string | null;
+}
+
   secrets: SecretsTable;
   workflows: WorkflowsTable;
   workflow_versions: WorkflowVersionsTable;
@@ -259,3 +466,18 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable;
   tool_pins: ToolPinsTable;
 }
+  oauth_connections: OAuthConnectionsTable;
+  oauth_grants: OAuthGrantsTable;
+  oauth_states: OAuthStatesTable;
+  run_versions: RunVersionsTable;
+  prompt_versions: PromptVersionsTable;
+  prompt_labels: PromptLabelsTable;
+  releases: ReleasesTable;
+  release_eval_reports: ReleaseEvalReportsTable;
+  release_activations: ReleaseActivationsTable;
+  active_releases: ActiveReleasesTable;
+  model_providers: ModelProvidersTable;
+  model_settings: ModelSettingsTable;
+  workspace_spend: WorkspaceSpendTable;
+  model_calls: ModelCallsTable;
+  alerts: AlertsTable;

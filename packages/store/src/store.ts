@@ -130,6 +130,12 @@ export class Store {
     return r?.tenant_id;
   }
 
+  /** The OAuth callback: a pending authorization by the hash of its state (the tenant comes from the row). */
+  async findOAuthState(stateHash: string): Promise<OAuthStateRecord | undefined> {
+    const r = await this.db.selectFrom("oauth_states").selectAll().where("state_hash", "=", stateHash).executeTakeFirst();
+    return r && toOAuthState(r);
+  }
+
   /** Start-up recovery: calls that were executing when the process died, across tenants. */
   async findCallsInStatus(status: string): Promise<ToolCallRecord[]> {
     const rows = await this.db.selectFrom("tool_calls").selectAll().where("status", "=", status).execute();

@@ -54,6 +54,21 @@ export function remoteCommands(program: Command, globals: () => GlobalOptions): 
       );
     });
   keys
+    .command("rotate <id>")
+    .description("a new key with the same name and role; the old one works for the grace period, then fails")
+    .requiredOption("--workspace <ws>")
+    .option("--grace <seconds>", "how long the old key keeps working", "86400")
+    .action(async (id: string, o) => {
+      const grace = Number(o.grace);
+      if (!Number.isInteger(grace) || grace < 0) throw new CliError(`--grace must be a whole number of seconds (got ${o.grace})`);
+      const k = await client().rotateKey(o.workspace, id, grace);
+      json()
+        ? printJson(k)
+        : process.stdout.write(
+            `${k.id} (${k.role}) replaces ${k.replaces}, which stops working at ${k.oldKeyExpiresAt}\n${pc.yellow("key (shown once):")} ${k.key}\n`,
+          );
+    });
+  keys
     .command("revoke <id>")
     .requiredOption("--workspace <ws>")
     .action(async (id: string, o) => {

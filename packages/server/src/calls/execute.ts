@@ -32,6 +32,13 @@ export interface ExecuteInput {
   args: Record<string, unknown>;
   traceparent?: string;
   idempotencyKey?: string;
+  /** the run's identity (`service`, `user:<id>`): whose OAuth grant is used */
+  actingAs?: string | null;
+}
+
+/** Where OAuth access tokens come from (identity/connections.ts). */
+export interface AccessTokens {
+  accessToken(q: { tenantId: string; workspaceId: string; connection: string; actingAs: string | null }): Promise<string>;
 }
 
 export interface Connectors {
@@ -51,6 +58,7 @@ export class Executor {
     private readonly breakers: Breakers,
     private readonly rateLimiter: RateLimiter,
     private readonly clock: Clock,
+    private readonly connections?: AccessTokens,
   ) {}
 
   async execute(input: ExecuteInput): Promise<ExecutionOutcome> {
@@ -138,6 +146,15 @@ export class Executor {
           `secret ${auth.secretRef} for system ${input.action.system} is not set in workspace ${input.workspaceId}`,
         );
       }
+      return `Bearer ${token}`;
+    }
+    if (auth.type === "oauth2" && auth.connection && this.connections) {
+      const token = await this.connections.accessToken({
+        tenantId: input.tenantId,
+        workspaceId: input.workspaceId,
+        connection: auth.connection,
+        actingAs: input.actingAs ?? null,
+      });
       return `Bearer ${token}`;
     }
     throw new TollgateError(

@@ -8,6 +8,7 @@ import {
   hashJson,
   newId,
   resolveAction,
+  readActingAs,
   TollgateError,
 } from "@tollgate/core";
 import type { RunRecord, Store, TenantScope, ToolCallRecord } from "@tollgate/store";
@@ -478,6 +479,7 @@ export class CallService {
           type: "run.stopped",
           workspace: run.workspaceId,
           run: run.id,
+        actingAs: run.actingAs,
           call: id,
           actor: null as never,
           data: { stopReason: "loop_detected", tool: action.id } as never,
@@ -497,6 +499,7 @@ export class CallService {
       };
     });
     if ("stop" in outcome) return this.budgetExhausted(p, run, wf);
+            actingAs: readActingAs(run.actingAs),
     return outcome.record;
   }
 

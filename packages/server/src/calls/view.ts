@@ -1,3 +1,4 @@
+import { readActingAs } from "@tollgate/core";
 import type { ToolCallRecord } from "@tollgate/store";
 
 /** The tool call as the API shows it. Arguments and results are the stored, redacted forms. */
@@ -16,6 +17,7 @@ export function toolCallView(c: ToolCallRecord) {
     ...(c.error ? { error: c.error } : {}),
     ...(c.approvalId ? { approvalId: c.approvalId } : {}),
     attempts: c.attempts,
+    ...(c.actingAs ? { actingAs: readActingAs(c.actingAs) } : {}),
     createdAt: c.createdAt,
     ...(c.finishedAt ? { finishedAt: c.finishedAt } : {}),
   };

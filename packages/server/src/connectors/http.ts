@@ -112,6 +112,11 @@ async function readBody(body: AsyncIterable<Buffer> & { text(): Promise<string> 
 function classify(e: unknown, timeout: number): ConnectorError {
   const err = e as { code?: string; name?: string; message?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code ?? "";
+  // the outbound address check refused the address before connecting (identity/outbound.ts)
+  if (code === "EOUTBOUND_REFUSED") {
+    const refused = err.code === code ? err : err.cause;
+    return new ConnectorError((refused as Error).message, "not_sent");
+  }
   if (notSentCodes.has(code)) return new ConnectorError(`could not connect to the upstream (${code})`, "not_sent");
   if (
     err.name === "TimeoutError" ||

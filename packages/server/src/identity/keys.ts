@@ -34,6 +34,8 @@ export class KeyService {
     const key = await this.store.findKeyForAuth(id);
     if (!key || !safeEqual(key.secretHash, hashKey(token))) throw new TollgateError("unauthorized", "unknown key");
     if (key.revokedAt) throw new TollgateError("unauthorized", "this key was revoked");
+    if (key.expiresAt && this.clock.now().toISOString() >= key.expiresAt)
+      throw new TollgateError("unauthorized", `this key was rotated and stopped working at ${key.expiresAt}`);
     this.touch(key);
     return { keyId: key.id, tenantId: key.tenantId, workspaceId: key.workspaceId, role: key.role, name: key.name };
   }
@@ -109,6 +111,52 @@ export class KeyService {
       return r;
     });
     return { record, token };
+  }
+
+  /**
+   * Rotation: a new key with the same name and role; the old one keeps working for `graceSeconds`
+   * (so agents can be redeployed), then fails. Revoking either key stays immediate.
+   */
+  async rotate(
+    principal: Principal,
+    tenantId: string,
+    workspaceId: string,
+    id: string,
+    graceSeconds: number,
+  ): Promise<{ record: ApiKeyRecord; token: string; oldKeyExpiresAt: string }> {
+    const { id: newId, token } = mintKey();
+    const now = iso(this.clock);
+    const oldKeyExpiresAt = iso(this.clock, graceSeconds * 1000);
+    const record = await this.store.transaction(tenantId, async (s) => {
+      const old = await s.keys.get(id);
+      if (!old || old.workspaceId !== workspaceId)
+        throw new TollgateError("not_found", `no key ${id} in workspace ${workspaceId}`);
+      if (old.revokedAt) throw new TollgateError("conflict", `key ${id} is revoked; create a new key instead`);
+      const r = await s.keys.create({
+        id: newId,
+        workspaceId,
+        name: old.name,
+        role: old.role,
+        secretHash: hashKey(token),
+        createdAt: now,
+        createdBy: principal.keyId,
+      });
+      if (!(await s.keys.retire(id, newId, oldKeyExpiresAt)))
+        throw new TollgateError("conflict", `key ${id} was already rotated (to ${old.replacedBy})`);
+      await s.audit.append(
+        [
+          {
+            type: "key.rotated",
+            workspace: workspaceId,
+            actor: principal.keyId,
+            data: { keyId: id, newKeyId: newId, name: old.name, role: old.role, oldKeyExpiresAt },
+          },
+        ],
+        now,
+      );
+      return r;
+    });
+    return { record, token, oldKeyExpiresAt };
   }
 
   async revoke(principal: Principal, tenantId: string, workspaceId: string, id: string): Promise<void> {

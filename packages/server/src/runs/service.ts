@@ -1,8 +1,9 @@
-import { newId, newTraceId, TollgateError } from "@tollgate/core";
-import type { RunRecord, RunStatus, Store } from "@tollgate/store";
+import { formatActingAs, newId, newTraceId, TollgateError } from "@tollgate/core";
+import type { RunFilter, RunRecord, RunStatus, Store } from "@tollgate/store";
 import type { CallService } from "../calls/service.js";
 import { type Clock, iso } from "../clock.js";
 import { can, ownWorkspace, requireRole, workspaceAccess } from "../identity/access.js";
+import { parseActingAsInput } from "../identity/connections.js";
 import type { Principal } from "../identity/principal.js";
 import type { WorkflowService } from "../workflows/service.js";
 import { buildTimeline } from "./timeline.js";
@@ -14,7 +15,8 @@ export interface StartRunRequest {
   workspace: string;
   workflow: string;
   agent?: string;
-  actingAs?: string;
+  /** `{kind: user|service, id}`, or the string forms `service`, `user:<id>` (a bare string names a user) */
+  actingAs?: string | { kind: string; id?: string | undefined };
   labels?: Record<string, string>;
   traceId?: string;
 }
@@ -38,13 +40,24 @@ export class RunService {
         { retryAfterSeconds: 5 },
       );
     }
-    const wf = await this.workflows.compiledActive(tenantId, req.workspace, req.workflow);
-    const actingAs = req.actingAs ?? (wf.manifest.actingAs === "user" ? undefined : "service");
-    if (!actingAs)
+    const pinned = await this.versions?.resolve(tenantId, req.workspace, req.workflow, req);
+    const wf = pinned?.workflow
+      ? await this.workflows.compiledVersion(tenantId, req.workspace, req.workflow, pinned.workflow)
+      : await this.workflows.compiledActive(tenantId, req.workspace, req.workflow);
+    const versions = pinned && {
+      ...pinned,
+      workflow: wf.version,
+      tools: await (this.versions as RunVersionResolver).toolHashes(tenantId, req.workspace, req.workflow, wf.version),
+    };
+    if (req.actingAs === undefined && wf.manifest.actingAs === "user")
       throw new TollgateError("invalid_request", `workflow ${req.workflow} acts as a user: say which with actingAs`);
-    const kind = actingAs === "service" ? "service" : "user";
-    if (wf.manifest.actingAs !== "both" && wf.manifest.actingAs !== kind) {
-      throw new TollgateError("forbidden", `workflow ${req.workflow} acts as ${wf.manifest.actingAs}, not as ${kind}`);
+    // Whose authority the run uses, checked against the workflow's actingAs; stored as one string.
+    const identity = parseActingAsInput(req.actingAs ?? "service");
+    if (wf.manifest.actingAs !== "both" && wf.manifest.actingAs !== identity.kind) {
+      throw new TollgateError(
+        "forbidden",
+        `workflow ${req.workflow} acts as ${wf.manifest.actingAs}, not as ${identity.kind}`,
+      );
     }
     const now = this.clock.now();
     const run = await this.store.transaction(tenantId, async (s) => {
@@ -60,6 +73,7 @@ export class RunService {
         startedBy: p.keyId,
         startedAt: now.toISOString(),
         deadlineAt: wf.budgets.wallClockMs ? new Date(now.getTime() + wf.budgets.wallClockMs).toISOString() : null,
+    const actingAs = formatActingAs(identity);
       });
       await s.audit.append(
         [
@@ -72,7 +86,7 @@ export class RunService {
               workflow: req.workflow,
               workflowVersion: wf.version,
               agent: r.agent,
-              actingAs,
+              actingAs: identity,
               labels: r.labels,
               traceId: r.traceId,
             },

@@ -15,7 +15,7 @@ type D = Record<string, unknown>;
 /** One sentence per event, written for a person reading the run after the fact. */
 const describe: Record<string, (d: D, e: ChainedAuditEvent) => string> = {
   "run.started": (d) =>
-    `Run started by ${d.agent} on workflow ${d.workflow} (version ${short(d.workflowVersion)}), acting as ${d.actingAs}`,
+    `Run started by ${d.agent} on workflow ${d.workflow} (version ${short(d.workflowVersion)}), acting as ${actingAsText(d.actingAs)}`,
   "tool_call.decided": (d) => `Agent asked for ${d.tool}(${brief(d.args)}): ${verdict(d.decision)}, ${d.reason}`,
   "tool_call.rejected": (d) =>
     `Agent asked for ${d.tool} with arguments that do not fit its schema: ${(d.errors as { path: string; message: string }[]).map((x) => `${x.path} ${x.message}`).join("; ")}`,
@@ -76,4 +76,13 @@ function short(v: unknown): string {
 function brief(args: unknown): string {
   const text = JSON.stringify(args ?? {});
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** `{kind, id}` (or the older plain string) as words. */
+function actingAsText(a: unknown): string {
+  if (a && typeof a === "object") {
+    const { kind, id } = a as { kind?: string; id?: string };
+    return kind === "service" && id === "service" ? "the service account" : `${kind} ${id}`;
+  }
+  return String(a);
 }

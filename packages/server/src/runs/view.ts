@@ -1,3 +1,4 @@
+import { readActingAs } from "@tollgate/core";
 import type { RunRecord } from "@tollgate/store";
 
 /** The run as the API shows it. */
@@ -9,7 +10,7 @@ export function runView(r: RunRecord) {
     workflowVersion: r.workflowVersion,
     versions: { workflow: r.workflowVersion },
     agent: r.agent,
-    actingAs: r.actingAs,
+    actingAs: readActingAs(r.actingAs),
     labels: r.labels,
     traceId: r.traceId,
     status: r.status,

@@ -4,6 +4,8 @@ import * as approvals from "./002_approvals.js";
 import * as mcp from "./003_mcp.js";
 import * as auditExport from "./005_audit_export.js";
 
+import * as identity from "./006_identity.js";
+import * as changeControl from "./007_change_control.js";
 /** Migrations are compiled into the package (no directory scanning), in order. */
 export const migrations: Record<string, Migration> = {
   "001_initial": initial,
@@ -12,6 +14,8 @@ export const migrations: Record<string, Migration> = {
   "005_audit_export": auditExport,
 };
 
+  "006_identity": identity,
+  "007_change_control": changeControl,
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };

@@ -13,6 +13,8 @@ export const toKeyRecord = (r: ApiKeysTable): ApiKeyRecord => ({
   createdBy: r.created_by,
   revokedAt: r.revoked_at,
   lastUsedAt: r.last_used_at,
+  expiresAt: r.expires_at ?? null,
+  replacedBy: r.replaced_by ?? null,
 });
 
 export type NewApiKey = Omit<ApiKeyRecord, "tenantId" | "revokedAt" | "lastUsedAt">;
@@ -59,6 +61,19 @@ export class KeysRepo {
       .orderBy("created_at")
       .execute();
     return rows.map(toKeyRecord);
+  }
+
+  /** Rotation: the old key keeps working until `expiresAt`; false when it was revoked or rotated already. */
+  async retire(id: string, replacedBy: string, expiresAt: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable("api_keys")
+      .set({ expires_at: expiresAt, replaced_by: replacedBy })
+      .where("tenant_id", "=", this.tenantId)
+      .where("id", "=", id)
+      .where("revoked_at", "is", null)
+      .where("replaced_by", "is", null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   /** Returns false when the key was not found or already revoked. */

@@ -26,9 +26,12 @@ export const toToolCallRecord = (r: ToolCallsTable): ToolCallRecord => ({
   createdAt: r.created_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
+  actingAs: r.acting_as ?? null,
 });
 
-export type NewToolCall = Omit<ToolCallRecord, "tenantId" | "result" | "error" | "attempts" | "finishedAt">;
+export type NewToolCall = Omit<ToolCallRecord, "tenantId" | "result" | "error" | "attempts" | "finishedAt" | "actingAs"> & {
+  actingAs?: string | null;
+};
 
 export interface ToolCallUpdate {
   status?: ToolCallStatus;
@@ -72,6 +75,7 @@ export class ToolCallsRepo {
         created_at: c.createdAt,
         started_at: c.startedAt,
         finished_at: null,
+        acting_as: c.actingAs ?? null,
       })
       .execute();
   }

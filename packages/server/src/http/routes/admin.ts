@@ -11,6 +11,9 @@ const createWorkspace = createTenant;
 const createKey = z
   .object({ name: z.string().min(1).max(200), role: z.enum(["admin", "approver", "auditor", "agent"]) })
   .strict();
+const rotateKey = z
+  .object({ graceSeconds: z.number().int().min(0).max(30 * 86_400).default(86_400) })
+  .strict();
 const putSecret = z.object({ value: z.string().min(1).max(65_536) }).strict();
 const secretName = z
   .string()
@@ -56,7 +59,26 @@ export function adminRoutes(app: FastifyInstance, s: Services): void {
         createdAt: k.createdAt,
         revokedAt: k.revokedAt,
         lastUsedAt: k.lastUsedAt,
+        expiresAt: k.expiresAt ?? null,
+        replacedBy: k.replacedBy ?? null,
       })),
+    };
+  });
+
+  app.post<{ Params: { ws: string; id: string } }>("/v1/workspaces/:ws/keys/:id/rotate", async (req, reply) => {
+    const tenantId = await workspaceAccess(s.store, req.principal, req.params.ws, can.manage);
+    const body = parseInput(rotateKey, req.body);
+    const r = await s.keys.rotate(req.principal, tenantId, req.params.ws, req.params.id, body.graceSeconds);
+    reply.status(201);
+    return {
+      id: r.record.id,
+      key: r.token,
+      name: r.record.name,
+      role: r.record.role,
+      workspace: req.params.ws,
+      createdAt: r.record.createdAt,
+      replaces: req.params.id,
+      oldKeyExpiresAt: r.oldKeyExpiresAt,
     };
   });
 

@@ -9,7 +9,12 @@ const startRun = z
     workspace: z.string().min(1),
     workflow: z.string().min(1),
     agent: z.string().max(200).optional(),
-    actingAs: z.string().max(200).optional(),
+    actingAs: z
+      .union([
+        z.string().min(1).max(210),
+        z.object({ kind: z.enum(["user", "service"]), id: z.string().min(1).max(200).optional() }).strict(),
+      ])
+      .optional(),
     labels: z.record(z.string(), z.string().max(200)).optional(),
     traceId: z
       .string()
