@@ -26,6 +26,7 @@ remoteCommands(program, globals);
 policyCommands(program, globals);
 mcpCommands(program, globals);
 connectorCommands(program, globals);
+auditCommands(program, globals);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof TollgateApiError) {

@@ -1,6 +1,7 @@
 import Table from "cli-table3";
 import pc from "picocolors";
 import type { Timeline, TimelineEntry } from "@tollgate/sdk";
+import { timelineLines } from "./timeline-entries.js";
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -37,10 +38,7 @@ export function renderTimeline(t: Timeline): string {
     `usage: ${r.usage.toolCalls} tool calls, ${r.usage.modelCalls} model calls, $${r.usage.costUsd.toFixed(4)}`,
     "",
   ];
-  for (const e of t.entries) {
-    const offset = `+${((Date.parse(e.at) - start) / 1000).toFixed(3)}s`.padStart(10);
-    lines.push(`${pc.dim(offset)}  ${colourSummary(e)}`);
-  }
+  lines.push(...timelineLines(t.entries, start, colourSummary));
   return lines.join("\n");
 }
 

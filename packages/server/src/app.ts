@@ -43,6 +43,9 @@ import { WorkflowService } from "./workflows/service.js";
 export interface TollgateOptions {
   store: Store;
   masterKey: Buffer;
+import { Telemetry } from "./telemetry/calls.js";
+import { Metrics } from "./telemetry/metrics.js";
+import { Tracing } from "./telemetry/tracing.js";
   clock?: Clock;
   logger?: boolean | object;
   bodyLimit?: number;

@@ -24,6 +24,7 @@ import type { Breakers } from "./reliability/breakers.js";
 import type { RateLimiter } from "./reliability/rate-limiter.js";
 import type { RunService } from "./runs/service.js";
 import type { WorkflowService } from "./workflows/service.js";
+import type { Telemetry } from "./telemetry/calls.js";
 
 /** Everything the adapters (HTTP routes, CLI in-process, jobs) call. */
 export interface Services {

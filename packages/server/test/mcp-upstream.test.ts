@@ -1,4 +1,6 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mcpManifestDraft, parseManifest } from "@tollgate/core";
@@ -175,4 +177,73 @@ describe("upstream MCP servers", () => {
     expect(h.systems.count("tracker", "POST")).toBeGreaterThan(before);
     expect(h.systems.count("tracker", "DELETE")).toBe(0);
   });
+
+  it("reaches a Streamable HTTP upstream, and connects again after it restarts", async () => {
+    const port = await freePort();
+    const entry = upstreamEntry("@modelcontextprotocol/server-everything");
+    const start = async () => {
+      const p = spawn(process.execPath, [entry, "streamableHttp"], {
+        env: { ...process.env, PORT: String(port) },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      await until("the HTTP upstream to listen", async () => {
+        const r = await fetch(`http://127.0.0.1:${port}/mcp`, { method: "GET" }).catch(() => undefined);
+        return r !== undefined;
+      });
+      return p;
+    };
+    const stop = (p: ChildProcess) =>
+      new Promise<void>((resolve) => {
+        p.once("exit", () => resolve());
+        p.kill("SIGKILL");
+      });
+    let upstream = await start();
+    try {
+      await ws.admin.putWorkflow(
+        "support",
+        "everything-http",
+        `apiVersion: tollgate/v1
+kind: Workflow
+name: everything-http
+description: the everything server over Streamable HTTP
+owner: test@example.com
+start: a test
+end: the test is done
+systems:
+  everything:
+    connector: { type: mcp, url: "http://127.0.0.1:${port}/mcp", timeout: 5s }
+    actions:
+      get_sum: { class: READ, tool: get-sum }
+`,
+      );
+      const c = await mcpClient(h.url, agentKey, "support", "everything-http");
+      try {
+        const sum = await c.callTool({ name: "everything__get_sum", arguments: { a: 20, b: 22 } });
+        expect(textOf(sum)).toContain("42");
+        await stop(upstream);
+        const down = await c.callTool({ name: "everything__get_sum", arguments: { a: 1, b: 1 } });
+        expect(down.isError).toBe(true);
+        expect(textOf(down)).toMatch(/^upstream_failed: /);
+        upstream = await start();
+        const again = await c.callTool({ name: "everything__get_sum", arguments: { a: 1, b: 2 } });
+        expect(again.isError).toBeFalsy();
+        expect(textOf(again)).toContain("3");
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await stop(upstream);
+    }
+  });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -30,6 +30,8 @@ export interface HttpOptions {
   bodyLimit?: number;
   /** the MCP gateway's approval wait and session bounds */
   mcp?: Partial<McpGatewayOptions>;
+  /** when set, GET /metrics wants it as a bearer token */
+  metricsToken?: string;
 }
 
 const yamlTypes = ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"];

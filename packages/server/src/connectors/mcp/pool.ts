@@ -35,6 +35,7 @@ export interface McpConnectionState {
 }
 
 const stderrTailBytes = 2_000;
+const notSentCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 /** The cached tools/list is refreshed on list_changed, on reconnect, and at least this often. */
 const toolsMaxAgeMs = 60_000;
 
@@ -149,7 +150,7 @@ export class McpConnection {
         cursor = page.nextCursor;
       } while (cursor);
     } catch (e) {
-      throw this.failure(e, "listing its tools");
+      throw await this.failure(client, e, "listing its tools");
     }
     if (generation === this.generation) this.tools = { at: Date.now(), byName };
     return byName;
@@ -168,12 +169,16 @@ export class McpConnection {
       });
       return result as CallToolResult;
     } catch (e) {
-      throw this.failure(e, `calling ${name}`);
+      throw await this.failure(client, e, `calling ${name}`);
     }
   }
 
-  /** SDK errors in the terms of the retry policy: did the request maybe reach the server? */
-  private failure(e: unknown, doing: string): ConnectorError {
+  /**
+   * SDK errors in the terms of the retry policy: did the request maybe reach the server? A
+   * failure of the transport itself (an HTTP server gone or restarted without our session) also
+   * drops the connection, so the next use connects again.
+   */
+  private async failure(client: Client, e: unknown, doing: string): Promise<ConnectorError> {
     if (e instanceof ConnectorError) return e;
     if (e instanceof McpError) {
       if (e.code === ErrorCode.RequestTimeout) {
@@ -194,7 +199,20 @@ export class McpConnection {
     if (/not connected/i.test(reason(e))) {
       return new ConnectorError(`${this.label} is not connected`, "not_sent");
     }
-    return new ConnectorError(`${this.label} failed while ${doing}: ${reason(e)}`, "maybe_sent");
+    await this.drop(client);
+    const err = e as { code?: unknown; cause?: { code?: string } };
+    // refused before anything was sent, or a session the server no longer knows (not processed)
+    const notSent = notSentCodes.has(err.cause?.code ?? "") || err.code === 404;
+    return new ConnectorError(`${this.label} failed while ${doing}: ${reason(e)}`, notSent ? "not_sent" : "maybe_sent");
+  }
+
+  /** Forgets a broken connection (its next use connects again). */
+  private async drop(client: Client): Promise<void> {
+    if (this.client !== client) return;
+    this.client = undefined;
+    this.transport = undefined;
+    this.invalidateTools();
+    await client.close().catch(() => {});
   }
 
   private stderrHint(): string {
