@@ -39,13 +39,13 @@ import { RateLimiter } from "./reliability/rate-limiter.js";
 import { RunService } from "./runs/service.js";
 import type { Services } from "./services.js";
 import { WorkflowService } from "./workflows/service.js";
+import { Telemetry } from "./telemetry/calls.js";
+import { Metrics } from "./telemetry/metrics.js";
+import { Tracing } from "./telemetry/tracing.js";
 
 export interface TollgateOptions {
   store: Store;
   masterKey: Buffer;
-import { Telemetry } from "./telemetry/calls.js";
-import { Metrics } from "./telemetry/metrics.js";
-import { Tracing } from "./telemetry/tracing.js";
   clock?: Clock;
   logger?: boolean | object;
   bodyLimit?: number;
