@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { clientFrom, CliError, type GlobalOptions } from "../context.js";
@@ -181,33 +181,5 @@ export function remoteCommands(program: Command, globals: () => GlobalOptions): 
     .action(async (id: string) => {
       const a = await client().getApproval(id);
       json() ? printJson(a) : process.stdout.write(`${renderApproval(a)}\n`);
-    });
-
-  const audit = program.command("audit").description("the audit log");
-  audit
-    .command("export")
-    .requiredOption("--workspace <ws>")
-    .option("--out <file>", "write NDJSON here (default: standard output)")
-    .action(async (o) => {
-      const lines: string[] = [];
-      for await (const e of client().allAuditEvents(o.workspace)) lines.push(JSON.stringify(e));
-      const text = lines.length ? `${lines.join("\n")}\n` : "";
-      if (o.out) {
-        writeFileSync(o.out, text);
-        process.stderr.write(`${lines.length} events written to ${o.out}\n`);
-      } else process.stdout.write(text);
-    });
-  audit
-    .command("verify")
-    .requiredOption("--workspace <ws>")
-    .action(async (o) => {
-      const r = await client().verifyAudit(o.workspace);
-      if (json()) printJson(r);
-      else if (r.ok) process.stdout.write(`${pc.green("intact")}: ${r.checked} events checked\n`);
-      else
-        process.stdout.write(
-          `${pc.red("TAMPERED")}: first bad event is seq ${r.firstBadSeq} (${r.problem}); ${r.checked} events before it are intact\n`,
-        );
-      if (!r.ok) process.exitCode = 2;
     });
 }

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { z } from "zod";
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../../services.js";
@@ -20,6 +21,22 @@ export function auditRoutes(app: FastifyInstance, s: Services): void {
       return page.items.map((e) => JSON.stringify(e)).join("\n") + (page.items.length > 0 ? "\n" : "");
     }
     return page;
+  });
+
+  app.get("/v1/audit/public-key", async (req) => {
+    const q = parseInput(verifyQuery, req.query, "query");
+    return s.audit.publicKey(req.principal, q.workspace);
+  });
+
+  // the verifiable export: NDJSON rows, streamed (`tollgate audit verify FILE` checks it offline)
+  app.get("/v1/audit/export", async (req, reply) => {
+    const q = parseInput(verifyQuery, req.query, "query");
+    const rows = await s.audit.export(req.principal, q.workspace);
+    async function* lines() {
+      for await (const row of rows) yield `${JSON.stringify(row)}\n`;
+    }
+    reply.type("application/x-ndjson");
+    return reply.send(Readable.from(lines()));
   });
 
   app.get("/v1/audit/verify", async (req) => {
