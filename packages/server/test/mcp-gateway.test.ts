@@ -132,6 +132,9 @@ describe("the MCP gateway (agent side)", () => {
     await h.operator.createTenant("other");
     await h.operator.createWorkspace("other", "elsewhere");
     await expect(mcpClient(h.url, agentKey, "elsewhere", "memory-agent")).rejects.toThrow();
+    // only keys that may act (agent, admin) open a session
+    const auditorKey = (await h.operator.createKey("support", "mcp-auditor", "auditor")).key;
+    await expect(mcpClient(h.url, auditorKey, "support", "memory-agent")).rejects.toThrow(/403|forbidden/i);
     const res = await fetch(new URL("/mcp/support/memory-agent", h.url), {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },

@@ -12,6 +12,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { ToolCallView } from "../calls/view.js";
 import { terminalCallStatuses } from "../calls/view.js";
+import { can, requireRole } from "../identity/access.js";
 import type { Principal } from "../identity/principal.js";
 import type { Services } from "../services.js";
 
@@ -110,6 +111,7 @@ export class McpGateway {
     req: IncomingMessage,
     body: { params: { clientInfo?: { name?: string } } },
   ): Promise<Session> {
+    requireRole(principal, can.act);
     const named = req.headers["x-tollgate-run"];
     let runId: string;
     if (typeof named === "string" && named.length > 0) {
