@@ -31,7 +31,8 @@ export function entryFacts(e: TimelineEntry, waitedMs: number | undefined): stri
   const usage = (d.usage as Details | undefined) ?? d;
   const inTokens = num(usage.inputTokens) ?? num(usage.input_tokens) ?? num(usage.prompt_tokens);
   const outTokens = num(usage.outputTokens) ?? num(usage.output_tokens) ?? num(usage.completion_tokens);
-  if (inTokens !== undefined || outTokens !== undefined) facts.push(`tokens ${inTokens ?? 0} in / ${outTokens ?? 0} out`);
+  if (inTokens !== undefined || outTokens !== undefined)
+    facts.push(`tokens ${inTokens ?? 0} in / ${outTokens ?? 0} out`);
   const redacted = redactionsIn(d);
   if (redacted.length > 0) facts.push(`redacted ${redacted.join(", ")}`);
   return facts;
@@ -48,7 +49,11 @@ function formatMs(ms: number): string {
  * sentence, and under it the facts a reviewer looks for. A call's outcome says how long after it
  * was asked it came (approvals make that long).
  */
-export function timelineLines(entries: TimelineEntry[], runStart: number, colour: (e: TimelineEntry) => string): string[] {
+export function timelineLines(
+  entries: TimelineEntry[],
+  runStart: number,
+  colour: (e: TimelineEntry) => string,
+): string[] {
   const askedAt = new Map<string, number>();
   const out: string[] = [];
   for (const e of entries) {

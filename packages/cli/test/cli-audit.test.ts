@@ -37,7 +37,10 @@ describe("tollgate audit", () => {
     const r = await ws.agent.startRun({ workspace: "auditws", workflow: "support-triage" });
     await ws.agent.callTool(r.id, "helpdesk.get_ticket", { id: "T-1001" });
     await ws.agent.callTool(r.id, "chat.post_message", { channel: "#support-ops", text: "looking" });
-    const pending = await ws.agent.callTool(r.id, "tracker.create_issue", { project: "SUP", title: "Mail jane@example.com" });
+    const pending = await ws.agent.callTool(r.id, "tracker.create_issue", {
+      project: "SUP",
+      title: "Mail jane@example.com",
+    });
     await ws.approver.decide(pending.approvalId!, "approve", "fine");
     await ws.agent.waitForToolCall(pending.id, 10);
     await problemOf(ws.agent.callTool(r.id, "tracker.delete_issue", { id: "SUP-1" }));
@@ -68,7 +71,10 @@ describe("tollgate audit", () => {
     const row = JSON.parse(lines[i]!);
     lines[i] = JSON.stringify({ ...row, data: { ...row.data, reason: "nothing to see" } });
     writeFileSync(join(dir, "changed.ndjson"), `${lines.join("\n")}\n`);
-    const bad = await tollgate(["audit", "verify", join(dir, "changed.ndjson"), "--public-key", keyFile, "--json"], offline);
+    const bad = await tollgate(
+      ["audit", "verify", join(dir, "changed.ndjson"), "--public-key", keyFile, "--json"],
+      offline,
+    );
     expect(bad.code).toBe(2);
     expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, firstBadSeq: row.seq, line: i + 1 });
 
@@ -79,7 +85,25 @@ describe("tollgate audit", () => {
   it("sets, lists, tests and removes a sink", async () => {
     const env = { TOLLGATE_URL: h.url, TOLLGATE_KEY: keyOf(ws.admin) };
     await ws.admin.putSecret("auditws", "hook-key", "k-123456");
-    const set = await tollgate(["audit", "sinks", "set", "hook", "--workspace", "auditws", "--kind", "webhook", "--endpoint", `${receiver.url}/in`, "--secret-ref", "hook-key", "--format", "ocsf"], env);
+    const set = await tollgate(
+      [
+        "audit",
+        "sinks",
+        "set",
+        "hook",
+        "--workspace",
+        "auditws",
+        "--kind",
+        "webhook",
+        "--endpoint",
+        `${receiver.url}/in`,
+        "--secret-ref",
+        "hook-key",
+        "--format",
+        "ocsf",
+      ],
+      env,
+    );
     expect(set.code).toBe(0);
     expect(set.stdout).toContain(`sink hook (webhook/ocsf) → ${receiver.url}`);
     const tested = await tollgate(["audit", "sinks", "test", "hook", "--workspace", "auditws"], env);
@@ -94,7 +118,9 @@ describe("tollgate audit", () => {
     const missing = await tollgate(["audit", "sinks", "set", "x", "--workspace", "auditws", "--kind", "syslog"], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("--host and --port");
-    expect((await tollgate(["audit", "sinks", "remove", "hook", "--workspace", "auditws"], env)).stdout).toContain("removed");
+    expect((await tollgate(["audit", "sinks", "remove", "hook", "--workspace", "auditws"], env)).stdout).toContain(
+      "removed",
+    );
   });
 
   it("shows the run's timeline with times, rules, approver, waiting time and redactions", async () => {
@@ -106,7 +132,9 @@ describe("tollgate audit", () => {
     expect(show.stdout).toContain("rule internal-support-channel-is-automatic");
     expect(show.stdout).toContain('approved it via api: "fine"');
     expect(show.stdout).toMatch(/redacted pii\.email/);
-    const json = JSON.parse((await tollgate(["runs", "show", id, "--json"], { TOLLGATE_URL: h.url, TOLLGATE_KEY: keyOf(ws.auditor) })).stdout);
+    const json = JSON.parse(
+      (await tollgate(["runs", "show", id, "--json"], { TOLLGATE_URL: h.url, TOLLGATE_KEY: keyOf(ws.auditor) })).stdout,
+    );
     expect(json.entries.length).toBeGreaterThan(3);
   });
 });

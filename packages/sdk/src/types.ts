@@ -1,4 +1,5 @@
 /** Shapes of the Tollgate HTTP API, as an agent, an approver or an auditor sees them. */
+import type { RunVersions } from "./change-control-types.js";
 export type Effect = "block" | "approve" | "allow";
 export type ActionClass = "READ" | "WRITE" | "DELETE" | "EXTERNAL_SEND";
 
@@ -16,7 +17,9 @@ export interface Run {
   workspace: string;
   workflow: string;
   workflowVersion: string;
-  versions: Record<string, string>;
+  versions: RunVersions;
+  /** set on simulated runs (evals) */
+  simulated?: true;
   agent: string | null;
   actingAs: ActingAs | null;
   labels: Record<string, string>;

@@ -41,7 +41,7 @@ const [blocked, completed, secretSet] = chained([
     data: {
       tool: "tracker.create_issue",
       class: "WRITE",
-      args: { project: "SEC", title: "a | pipe = equals \\ backslash\nnewline ] bracket \"quote\"" },
+      args: { project: "SEC", title: 'a | pipe = equals \\ backslash\nnewline ] bracket "quote"' },
       decision: "block",
       rules: ["never-touch-security-project"],
       reason: "Security project is off limits",
@@ -123,9 +123,15 @@ function ocsfProblems(e: Record<string, unknown>): string[] {
   const api = e.api as Record<string, unknown> | undefined;
   need(typeof api?.operation === "string" && (api.operation as string).length > 0, "api.operation");
   const src = e.src_endpoint as Record<string, unknown> | undefined;
-  need(src !== undefined && ["uid", "name", "ip", "hostname", "svc_name"].some((k) => typeof src[k] === "string"), "src_endpoint names the source");
+  need(
+    src !== undefined && ["uid", "name", "ip", "hostname", "svc_name"].some((k) => typeof src[k] === "string"),
+    "src_endpoint names the source",
+  );
   const unmapped = e.unmapped as Record<string, unknown> | undefined;
-  need(unmapped !== undefined && "run_id" in unmapped && "trace_id" in unmapped, "unmapped carries the run and trace ids");
+  need(
+    unmapped !== undefined && "run_id" in unmapped && "trace_id" in unmapped,
+    "unmapped carries the run and trace ids",
+  );
   return problems;
 }
 
@@ -136,7 +142,12 @@ describe("OCSF mapping", () => {
 
   it("maps decision and class to status and activity", () => {
     const b = ocsfEvent(sample[0]!);
-    expect(b).toMatchObject({ activity_id: 3, status_id: 2, status_detail: "Security project is off limits", api: { operation: "tracker.create_issue" } });
+    expect(b).toMatchObject({
+      activity_id: 3,
+      status_id: 2,
+      status_detail: "Security project is off limits",
+      api: { operation: "tracker.create_issue" },
+    });
     expect(b.unmapped).toMatchObject({ run_id: blocked.run, trace_id: traceId, decision: "block" });
     expect(ocsfEvent(sample[1]!)).toMatchObject({ status_id: 1, metadata: { uid: completed.id } });
   });

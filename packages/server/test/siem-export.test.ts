@@ -35,7 +35,15 @@ async function someCalls(): Promise<void> {
 beforeAll(async () => {
   h = await startHarness({
     clock,
-    tuning: { auditDelivery: { intervalMs: 0, alertAfterFailures: 2, checkpointEvery: 5, baseBackoffMs: 30_000, batchesPerTurn: 1_000 } },
+    tuning: {
+      auditDelivery: {
+        intervalMs: 0,
+        alertAfterFailures: 2,
+        checkpointEvery: 5,
+        baseBackoffMs: 30_000,
+        batchesPerTurn: 1_000,
+      },
+    },
   });
   ws = await h.workspace("acme", "support");
   [rsyslog, hec, hook] = await Promise.all([startRsyslog(), startHttpReceiver(), startHttpReceiver()]);
@@ -47,16 +55,35 @@ afterAll(async () => {
 
 describe("SIEM sinks", () => {
   it("delivers every event to rsyslog over TCP (CEF) and TLS (native JSON), framed by octet count, ids in structured data", async () => {
-    await ws.admin.putSink("support", "rsyslog-tcp", { kind: "syslog", host: "127.0.0.1", port: rsyslog.tcpPort, format: "cef" });
-    await ws.admin.putSink("support", "rsyslog-tls", { kind: "syslog", host: "127.0.0.1", port: rsyslog.tlsPort, tls: true, ca: rsyslog.ca });
+    await ws.admin.putSink("support", "rsyslog-tcp", {
+      kind: "syslog",
+      host: "127.0.0.1",
+      port: rsyslog.tcpPort,
+      format: "cef",
+    });
+    await ws.admin.putSink("support", "rsyslog-tls", {
+      kind: "syslog",
+      host: "127.0.0.1",
+      port: rsyslog.tlsPort,
+      tls: true,
+      ca: rsyslog.ca,
+    });
     await someCalls();
     await turn();
     const all = await events();
-    expect(await eventually(() => rsyslog.tcpLines().length >= all.length && rsyslog.tlsLines().length >= all.length)).toBe(true);
+    expect(
+      await eventually(() => rsyslog.tcpLines().length >= all.length && rsyslog.tlsLines().length >= all.length),
+    ).toBe(true);
 
     const parse = (line: string) => {
       const [msgid, sd, ...rest] = line.split("|");
-      return { msgid, id: /\bid="([^"]+)"/.exec(sd!)?.[1], run: /\brun="([^"]+)"/.exec(sd!)?.[1], trace: /\btrace="([^"]+)"/.exec(sd!)?.[1], msg: rest.join("|") };
+      return {
+        msgid,
+        id: /\bid="([^"]+)"/.exec(sd!)?.[1],
+        run: /\brun="([^"]+)"/.exec(sd!)?.[1],
+        trace: /\btrace="([^"]+)"/.exec(sd!)?.[1],
+        msg: rest.join("|"),
+      };
     };
     const tcp = rsyslog.tcpLines().map(parse);
     const tls = rsyslog.tlsLines().map(parse);
@@ -68,10 +95,22 @@ describe("SIEM sinks", () => {
     const runRecord = await ws.agent.getRun(decided.run!);
     expect(tcp.find((l) => l.id === decided.id)).toMatchObject({ run: decided.run, trace: runRecord.traceId });
     const native = JSON.parse(tls.find((l) => l.id === decided.id)!.msg);
-    expect(native).toMatchObject({ schema: "tollgate.audit.v1", id: decided.id, seq: decided.seq, hash: decided.hash, tenant: "acme" });
+    expect(native).toMatchObject({
+      schema: "tollgate.audit.v1",
+      id: decided.id,
+      seq: decided.seq,
+      hash: decided.hash,
+      tenant: "acme",
+    });
 
     const status = await sink("rsyslog-tls");
-    expect(status).toMatchObject({ kind: "syslog", format: "native", target: `tls://127.0.0.1:${rsyslog.tlsPort}`, lagEvents: 0, failures: 0 });
+    expect(status).toMatchObject({
+      kind: "syslog",
+      format: "native",
+      target: `tls://127.0.0.1:${rsyslog.tlsPort}`,
+      lagEvents: 0,
+      failures: 0,
+    });
     expect(status.cursor).toBe(all[all.length - 1]!.seq);
 
     await ws.admin.testSink("support", "rsyslog-tcp");
@@ -80,7 +119,13 @@ describe("SIEM sinks", () => {
 
   it("posts HEC events with the Splunk token, in batches of the configured size, as OCSF", async () => {
     await ws.admin.putSecret("support", "hec-token", "hec-0f1e2d3c");
-    await ws.admin.putSink("support", "splunk", { kind: "hec", url: `${hec.url}/services/collector/event`, tokenSecret: "hec-token", format: "ocsf", batchSize: 2 });
+    await ws.admin.putSink("support", "splunk", {
+      kind: "hec",
+      url: `${hec.url}/services/collector/event`,
+      tokenSecret: "hec-token",
+      format: "ocsf",
+      batchSize: 2,
+    });
     await turn();
     const all = await events();
     const { cursor } = await sink("splunk");
@@ -94,7 +139,13 @@ describe("SIEM sinks", () => {
       return lines;
     });
     for (const g of got) {
-      expect(g).toMatchObject({ source: "tollgate", sourcetype: "tollgate:ocsf", host: expect.any(String), time: expect.any(Number), fields: { tenant: "acme", workspace: "support" } });
+      expect(g).toMatchObject({
+        source: "tollgate",
+        sourcetype: "tollgate:ocsf",
+        host: expect.any(String),
+        time: expect.any(Number),
+        fields: { tenant: "acme", workspace: "support" },
+      });
       expect(g.event).toMatchObject({ class_uid: 6003, category_uid: 6, metadata: { product: { name: "Tollgate" } } });
     }
     expect(got.map((g) => g.event.metadata.uid)).toEqual(expected.map((e) => e.id));
@@ -106,7 +157,12 @@ describe("SIEM sinks", () => {
   it("signs webhook batches; a sink taken down and brought back loses nothing, duplicates only by stable id, and raises an alert", async () => {
     const key = "whsec-5a4b3c2d1e";
     await ws.admin.putSecret("support", "webhook-key", key);
-    await ws.admin.putSink("support", "hook", { kind: "webhook", url: `${hook.url}/tollgate`, secretRef: "webhook-key", batchSize: 3 });
+    await ws.admin.putSink("support", "hook", {
+      kind: "webhook",
+      url: `${hook.url}/tollgate`,
+      secretRef: "webhook-key",
+      batchSize: 3,
+    });
     await turn();
     expect(hook.received.length).toBeGreaterThan(0);
 
@@ -129,7 +185,9 @@ describe("SIEM sinks", () => {
     expect(raised).toHaveLength(1);
     expect(raised[0]!.data).toMatchObject({ kind: "audit_sink", subject: "hook", failures: 2 });
     const metrics = await (await fetch(`${h.url}/metrics`)).text();
-    expect(metrics).toContain('tollgate_audit_sink_consecutive_failures{tenant="acme",workspace="support",sink="hook"} 2');
+    expect(metrics).toContain(
+      'tollgate_audit_sink_consecutive_failures{tenant="acme",workspace="support",sink="hook"} 2',
+    );
     expect(metrics).toMatch(/tollgate_audit_sink_lag_events\{tenant="acme",workspace="support",sink="hook"\} [1-9]/);
 
     // back up, but the first batch is answered 500 after the receiver read it: redelivered, same ids
@@ -156,7 +214,10 @@ describe("SIEM sinks", () => {
       const wanted = `v1=${createHmac("sha256", key).update(`${ts}.${r.body}`).digest("hex")}`;
       expect(r.headers["x-tollgate-signature"]).toBe(wanted);
       expect(r.headers["content-type"]).toBe("application/x-ndjson");
-      const ids = r.body.trim().split("\n").map((l) => JSON.parse(l).id as string);
+      const ids = r.body
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).id as string);
       seen.push(...ids);
     }
     // nothing lost, in order; the only repeats are the batch answered 500, with the same ids
@@ -172,14 +233,24 @@ describe("SIEM sinks", () => {
     const bad = async (body: unknown) => problemOf(ws.admin.request("PUT", "/v1/workspaces/support/sinks/x", body));
     expect((await bad({ kind: "kafka", host: "h" })).status).toBe(400);
     expect((await bad({ kind: "syslog", host: "127.0.0.1" })).detail).toContain("body.port");
-    expect((await bad({ kind: "syslog", host: "127.0.0.1", port: 514, ca: "-----BEGIN CERTIFICATE-----" })).detail).toContain("ca is only used with tls");
+    expect(
+      (await bad({ kind: "syslog", host: "127.0.0.1", port: 514, ca: "-----BEGIN CERTIFICATE-----" })).detail,
+    ).toContain("ca is only used with tls");
     expect((await bad({ kind: "hec", url: "ftp://x", tokenSecret: "t" })).detail).toContain("body.url");
     const missing = await bad({ kind: "hec", url: "http://127.0.0.1:9/x", tokenSecret: "no-such-secret" });
     expect(missing).toMatchObject({ status: 400, code: "invalid_request" });
     expect(missing.detail).toContain("no-such-secret");
-    expect((await problemOf(ws.admin.request("PUT", "/v1/workspaces/support/sinks/Bad_Name", { kind: "syslog", host: "h", port: 1 }))).detail).toContain("name");
+    expect(
+      (
+        await problemOf(
+          ws.admin.request("PUT", "/v1/workspaces/support/sinks/Bad_Name", { kind: "syslog", host: "h", port: 1 }),
+        )
+      ).detail,
+    ).toContain("name");
 
-    expect((await problemOf(ws.auditor.putSink("support", "x", { kind: "syslog", host: "h", port: 1 }))).status).toBe(403);
+    expect((await problemOf(ws.auditor.putSink("support", "x", { kind: "syslog", host: "h", port: 1 }))).status).toBe(
+      403,
+    );
     expect((await ws.auditor.listSinks("support")).items.length).toBeGreaterThan(0);
     expect((await problemOf(ws.admin.removeSink("support", "nope"))).status).toBe(404);
 
@@ -209,7 +280,10 @@ describe("verifiable export", () => {
   beforeAll(async () => {
     // another workspace of the same tenant: its rows are in the chain but not in support's export
     await h.operator.createWorkspace("acme", "billing");
-    const billing = new TollgateClient({ url: h.url, key: (await h.operator.createKey("billing", "billing-admin", "admin")).key });
+    const billing = new TollgateClient({
+      url: h.url,
+      key: (await h.operator.createKey("billing", "billing-admin", "admin")).key,
+    });
     await billing.putSecret("billing", "ledger-token", "ledger-secret-value");
     await someCalls();
     await turn(); // signs checkpoints every 5 events
@@ -219,12 +293,23 @@ describe("verifiable export", () => {
 
   const rows = () => file.trim().split("\n");
   const kindAt = (i: number) => JSON.parse(rows()[i]!).kind as string;
-  const eventLines = () => rows().map((l, i) => ({ i, row: JSON.parse(l) })).filter((x) => x.row.kind === "event");
+  const eventLines = () =>
+    rows()
+      .map((l, i) => ({ i, row: JSON.parse(l) }))
+      .filter((x) => x.row.kind === "event");
 
   it("holds the workspace's events, other workspaces' rows as digests only, and signed checkpoints", async () => {
     const header = JSON.parse(rows()[0]!);
-    expect(header).toMatchObject({ kind: "header", format: "tollgate.audit-export.v1", tenant: "acme", workspace: "support", publicKey: { algorithm: "Ed25519", pem: publicKey } });
-    expect(eventLines().map((x) => x.row.id)).toEqual((await events()).filter((e) => e.seq <= eventLines().at(-1)!.row.seq).map((e) => e.id));
+    expect(header).toMatchObject({
+      kind: "header",
+      format: "tollgate.audit-export.v1",
+      tenant: "acme",
+      workspace: "support",
+      publicKey: { algorithm: "Ed25519", pem: publicKey },
+    });
+    expect(eventLines().map((x) => x.row.id)).toEqual(
+      (await events()).filter((e) => e.seq <= eventLines().at(-1)!.row.seq).map((e) => e.id),
+    );
     expect(rows().some((l) => JSON.parse(l).kind === "elided")).toBe(true);
     expect(file).not.toContain("billing");
     expect(rows().filter((l) => JSON.parse(l).kind === "checkpoint").length).toBeGreaterThan(1);
@@ -239,7 +324,11 @@ describe("verifiable export", () => {
 
     const changed = [...lines];
     changed[target.i] = JSON.stringify({ ...target.row, data: { ...target.row.data, tool: "chat.post_message" } });
-    expect(verifyExport(changed.join("\n"), publicKey)).toMatchObject({ ok: false, firstBadSeq: target.row.seq, line: target.i + 1 });
+    expect(verifyExport(changed.join("\n"), publicKey)).toMatchObject({
+      ok: false,
+      firstBadSeq: target.row.seq,
+      line: target.i + 1,
+    });
     expect(verifyExport(changed.join("\n"), publicKey).problem).toContain(`row ${target.row.seq} was changed`);
 
     const removed = lines.filter((_, i) => i !== target.i);
@@ -275,8 +364,14 @@ describe("verifiable export", () => {
 
     const otherKey = (await (await h.workspace("initech", "in-ops")).auditor.auditPublicKey("in-ops")).publicKey;
     expect(otherKey).not.toBe(publicKey);
-    expect(verifyExport(file, otherKey)).toMatchObject({ ok: false, problem: expect.stringContaining("no valid signature") });
-    expect(verifyExport(file)).toMatchObject({ ok: true, warning: expect.stringContaining("public key inside the file") });
+    expect(verifyExport(file, otherKey)).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining("no valid signature"),
+    });
+    expect(verifyExport(file)).toMatchObject({
+      ok: true,
+      warning: expect.stringContaining("public key inside the file"),
+    });
   });
 });
 
@@ -288,7 +383,8 @@ describe("/metrics", () => {
     const text = await res.text();
     expect(text).toMatch(/tollgate_tool_calls_total\{decision="allow",class="READ"\} [1-9]/);
     expect(text).toMatch(/tollgate_tool_calls_total\{decision="block",class="DELETE"\} [1-9]/);
-    for (const stage of ["policy", "intent", "upstream", "total"]) expect(text).toContain(`tollgate_call_stage_seconds_count{stage="${stage}"}`);
+    for (const stage of ["policy", "intent", "upstream", "total"])
+      expect(text).toContain(`tollgate_call_stage_seconds_count{stage="${stage}"}`);
     expect(text).toContain("# TYPE tollgate_approvals_pending gauge");
     expect(text).toContain("# TYPE tollgate_budget_stops gauge");
     expect(text).toContain('tollgate_audit_sink_delivered_total{tenant="acme",workspace="support",sink="splunk"}');

@@ -18,7 +18,11 @@ let collector: HttpReceiver;
 const spans = (): OtlpSpan[] =>
   collector.received
     .filter((r) => r.path === "/v1/traces")
-    .flatMap((r) => JSON.parse(r.body).resourceSpans.flatMap((rs: { scopeSpans: { spans: OtlpSpan[] }[] }) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+    .flatMap((r) =>
+      JSON.parse(r.body).resourceSpans.flatMap((rs: { scopeSpans: { spans: OtlpSpan[] }[] }) =>
+        rs.scopeSpans.flatMap((ss) => ss.spans),
+      ),
+    );
 const attr = (s: OtlpSpan, key: string) => {
   const v = s.attributes.find((a) => a.key === key)?.value;
   return v && (v.stringValue ?? v.intValue ?? v.doubleValue ?? v.boolValue);
@@ -46,17 +50,33 @@ describe("OpenTelemetry traces", () => {
     const traceId = "0af7651916cd43dd8448eb211c80319c";
     const callerSpan = "b7ad6b7169203331";
     const run = (
-      await ws.agent.request<{ id: string; traceId: string }>("POST", "/v1/runs", { workspace: "traced", workflow: "support-triage" }, { traceparent: `00-${traceId}-${callerSpan}-01` })
+      await ws.agent.request<{ id: string; traceId: string }>(
+        "POST",
+        "/v1/runs",
+        { workspace: "traced", workflow: "support-triage" },
+        { traceparent: `00-${traceId}-${callerSpan}-01` },
+      )
     ).body;
     expect(run.traceId).toBe(traceId);
 
     const toolSpanParent = "00f067aa0ba902b7";
-    await ws.agent.request("POST", `/v1/runs/${run.id}/tool-calls`, { tool: "helpdesk.get_ticket", args: { id: "T-1001" } }, { traceparent: `00-${traceId}-${toolSpanParent}-01` });
+    await ws.agent.request(
+      "POST",
+      `/v1/runs/${run.id}/tool-calls`,
+      { tool: "helpdesk.get_ticket", args: { id: "T-1001" } },
+      { traceparent: `00-${traceId}-${toolSpanParent}-01` },
+    );
     await ws.agent.callTool(run.id, "chat.post_message", { channel: "#support-ops", text: "on it" });
     await problemOf(ws.agent.callTool(run.id, "tracker.delete_issue", { id: "SUP-1" }));
     await ws.agent.finishRun(run.id, "succeeded");
 
-    expect(await eventually(() => spans().some((s) => s.name.startsWith("invoke_agent")) && spans().filter((s) => s.name.startsWith("execute_tool")).length >= 3)).toBe(true);
+    expect(
+      await eventually(
+        () =>
+          spans().some((s) => s.name.startsWith("invoke_agent")) &&
+          spans().filter((s) => s.name.startsWith("execute_tool")).length >= 3,
+      ),
+    ).toBe(true);
     const all = spans();
     expect(new Set(all.map((s) => s.traceId))).toEqual(new Set([traceId]));
 

@@ -82,6 +82,10 @@ export interface RunsTable {
   deadline_at: string | null;
   ended_at: string | null;
   output: string | null;
+  /** JSON RunVersions (migration 007; null on runs started before it) */
+  versions: string | null;
+  /** JSON simulation settings: scripted tool responses instead of the real systems */
+  simulation: string | null;
 }
 
 export interface ToolCallsTable {

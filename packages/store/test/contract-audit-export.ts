@@ -25,7 +25,11 @@ export function auditExportContract(name: string, make: () => Promise<TestStore>
       const s = store.scope("ta");
       expect(await s.auditSinks.put("wa", "siem", syslog, 3, t0)).toBe(true);
       expect(await s.auditSinks.put("wa", "siem", { ...syslog, format: "cef" }, 0, later(1))).toBe(false);
-      expect(await s.auditSinks.get("wa", "siem")).toMatchObject({ format: "cef", cursorSeq: 3, config: { port: 514 } });
+      expect(await s.auditSinks.get("wa", "siem")).toMatchObject({
+        format: "cef",
+        cursorSeq: 3,
+        config: { port: 514 },
+      });
       expect(await store.scope("tb").auditSinks.get("wa", "siem")).toBeUndefined();
       expect(await store.scope("tb").auditSinks.remove("wa", "siem")).toBe(false);
       expect((await s.auditSinks.list("wa")).map((x) => x.name)).toEqual(["siem"]);
@@ -48,7 +52,13 @@ export function auditExportContract(name: string, make: () => Promise<TestStore>
       expect(await s.auditSinks.advance("wa", "siem", owner, 5, 5, later(1))).toBe(true);
       expect(await s.auditSinks.advance("wa", "siem", owner, 4, 1, later(1))).toBe(false);
       await s.auditSinks.recordFailure("wa", "siem", owner, "refused", later(2), later(10));
-      expect(await s.auditSinks.get("wa", "siem")).toMatchObject({ cursorSeq: 5, delivered: 5, failures: 1, lastError: "refused", nextAttemptAt: later(10) });
+      expect(await s.auditSinks.get("wa", "siem")).toMatchObject({
+        cursorSeq: 5,
+        delivered: 5,
+        failures: 1,
+        lastError: "refused",
+        nextAttemptAt: later(10),
+      });
       // an expired lease can be taken over
       expect(await s.auditSinks.tryLease("wa", "siem", other, later(31), later(60))).toBe(true);
       await s.auditSinks.releaseLease("wa", "siem", other);

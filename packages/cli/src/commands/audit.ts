@@ -26,7 +26,10 @@ export function auditCommands(program: Command, globals: () => GlobalOptions): v
     .option("--out <file>", "write it here (default: standard output)")
     .action(async (o) => {
       const text = await client().exportAudit(o.workspace);
-      const rows = text.split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as { kind: string });
+      const rows = text
+        .split("\n")
+        .filter((l) => l.length > 0)
+        .map((l) => JSON.parse(l) as { kind: string });
       const count = (kind: string) => rows.filter((r) => r.kind === kind).length;
       const summary = { events: count("event"), otherWorkspaceRows: count("elided"), checkpoints: count("checkpoint") };
       if (!o.out) return void process.stdout.write(text);
@@ -46,11 +49,15 @@ export function auditCommands(program: Command, globals: () => GlobalOptions): v
     .option("--workspace <ws>", "verify on the server instead of a file")
     .action(async (file: string | undefined, o) => {
       if (!file) {
-        if (!o.workspace) throw new CliError("give an export FILE to check offline, or --workspace to check on the server");
+        if (!o.workspace)
+          throw new CliError("give an export FILE to check offline, or --workspace to check on the server");
         const r = await client().verifyAudit(o.workspace);
         if (json()) printJson(r);
         else if (r.ok) process.stdout.write(`${pc.green("intact")}: ${r.checked} events checked\n`);
-        else process.stdout.write(`${pc.red("TAMPERED")}: first bad event is seq ${r.firstBadSeq} (${r.problem}); ${r.checked} events before it are intact\n`);
+        else
+          process.stdout.write(
+            `${pc.red("TAMPERED")}: first bad event is seq ${r.firstBadSeq} (${r.problem}); ${r.checked} events before it are intact\n`,
+          );
         if (!r.ok) process.exitCode = 2;
         return;
       }
@@ -58,8 +65,13 @@ export function auditCommands(program: Command, globals: () => GlobalOptions): v
       const r = verifyExport(readFileSync(file, "utf8"), o.publicKey ? readKey(o.publicKey) : undefined);
       if (json()) printJson(r);
       else if (r.ok)
-        process.stdout.write(`${pc.green("intact")}: ${r.checked} rows (${r.events} events) checked, ${r.checkpoints} signed checkpoints valid\n`);
-      else process.stdout.write(`${pc.red("TAMPERED")}: ${r.problem} (line ${r.line}${r.firstBadSeq ? `, row ${r.firstBadSeq}` : ""})\n`);
+        process.stdout.write(
+          `${pc.green("intact")}: ${r.checked} rows (${r.events} events) checked, ${r.checkpoints} signed checkpoints valid\n`,
+        );
+      else
+        process.stdout.write(
+          `${pc.red("TAMPERED")}: ${r.problem} (line ${r.line}${r.firstBadSeq ? `, row ${r.firstBadSeq}` : ""})\n`,
+        );
       if (r.warning && !json()) process.stderr.write(`${pc.yellow("warning")}: ${r.warning}\n`);
       if (!r.ok) process.exitCode = 2;
     });

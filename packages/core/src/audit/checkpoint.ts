@@ -38,7 +38,11 @@ export interface SigningKeyPair {
 export function newSigningKeyPair(): SigningKeyPair {
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
   const pub = publicKey.export({ type: "spki", format: "pem" }).toString();
-  return { publicKey: pub, privateKey: privateKey.export({ type: "pkcs8", format: "pem" }).toString(), keyId: signingKeyId(pub) };
+  return {
+    publicKey: pub,
+    privateKey: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    keyId: signingKeyId(pub),
+  };
 }
 
 export function signingKeyId(publicKeyPem: string): string {
@@ -70,8 +74,6 @@ export function parsePublicKey(text: string): KeyObject {
     if (key.asymmetricKeyType !== "ed25519") throw new Error(`a ${key.asymmetricKeyType} key`);
     return key;
   } catch (e) {
-    throw new Error(
-      `the public key is not an Ed25519 key in SPKI PEM or base64 DER form (${(e as Error).message})`,
-    );
+    throw new Error(`the public key is not an Ed25519 key in SPKI PEM or base64 DER form (${(e as Error).message})`);
   }
 }

@@ -74,7 +74,7 @@ export function verifyExport(text: string, trustedPublicKey?: string): ExportVer
     }
   }
   const header = rows[0]?.row;
-  if (!header || header.kind !== "header" || header.format !== exportFormat)
+  if (header?.kind !== "header" || header.format !== exportFormat)
     return fail(1, undefined, `the file does not start with a ${exportFormat} header`);
 
   let key: KeyObject;
@@ -84,10 +84,13 @@ export function verifyExport(text: string, trustedPublicKey?: string): ExportVer
     return fail(1, undefined, (e as Error).message);
   }
   if (!trustedPublicKey)
-    result.warning = "checked with the public key inside the file; pass a key you obtained separately to trust the result";
+    result.warning =
+      "checked with the public key inside the file; pass a key you obtained separately to trust the result";
 
   const seen = new Map<number, string>();
-  const chainSeqs = new Set(rows.filter((r) => r.row.kind === "event" || r.row.kind === "elided").map((r) => (r.row as ChainRow).seq));
+  const chainSeqs = new Set(
+    rows.filter((r) => r.row.kind === "event" || r.row.kind === "elided").map((r) => (r.row as ChainRow).seq),
+  );
   let prev: { seq: number; hash: string } | undefined;
   let lastCovered = 0;
 
@@ -106,18 +109,30 @@ export function verifyExport(text: string, trustedPublicKey?: string): ExportVer
       }
       const hash = seen.get(row.seq);
       if (hash === undefined)
-        return fail(line, prev.seq + 1, `the checkpoint at line ${line} signs row ${row.seq}, which is missing from the file`);
+        return fail(
+          line,
+          prev.seq + 1,
+          `the checkpoint at line ${line} signs row ${row.seq}, which is missing from the file`,
+        );
       if (hash !== row.hash)
         return fail(line, row.seq, `row ${row.seq} does not match its signed checkpoint: rows up to it were rewritten`);
       lastCovered = Math.max(lastCovered, row.seq);
       continue;
     }
     if (row.kind !== "event" && row.kind !== "elided")
-      return fail(line, undefined, `line ${line} has an unknown kind ${JSON.stringify((row as { kind?: unknown }).kind)}`);
+      return fail(
+        line,
+        undefined,
+        `line ${line} has an unknown kind ${JSON.stringify((row as { kind?: unknown }).kind)}`,
+      );
 
     const start = prev ?? (row.seq === 1 ? { seq: 0, hash: genesisHash } : undefined);
     if (!start)
-      return fail(line, row.seq, `the file starts at row ${row.seq} without a signed checkpoint for row ${row.seq - 1} to anchor it`);
+      return fail(
+        line,
+        row.seq,
+        `the file starts at row ${row.seq} without a signed checkpoint for row ${row.seq - 1} to anchor it`,
+      );
     const expected = start.seq + 1;
     if (row.seq !== expected) {
       const how =
@@ -126,12 +141,9 @@ export function verifyExport(text: string, trustedPublicKey?: string): ExportVer
           : `row ${expected} was removed (the next row is ${row.seq})`;
       return fail(line, expected, how);
     }
-    if (row.prevHash !== start.hash)
-      return fail(line, row.seq, `row ${row.seq} does not link to the row before it`);
+    if (row.prevHash !== start.hash) return fail(line, row.seq, `row ${row.seq} does not link to the row before it`);
     const hash =
-      row.kind === "event"
-        ? chainHash(row.prevHash, bodyOf(row))
-        : linkHash(row.prevHash, String(row.digest));
+      row.kind === "event" ? chainHash(row.prevHash, bodyOf(row)) : linkHash(row.prevHash, String(row.digest));
     if (hash !== row.hash) return fail(line, row.seq, `row ${row.seq} was changed after it was written`);
     seen.set(row.seq, row.hash);
     prev = { seq: row.seq, hash: row.hash };

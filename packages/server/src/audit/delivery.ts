@@ -38,7 +38,13 @@ export const defaultDeliveryOptions: DeliveryOptions = {
 
 /** Where sink alerts go: the alerts service when there is one, else an `alert.raised` audit event. */
 export interface SinkAlerts {
-  raise(tenantId: string, workspaceId: string, sink: string, message: string, details: Record<string, unknown>): Promise<void>;
+  raise(
+    tenantId: string,
+    workspaceId: string,
+    sink: string,
+    message: string,
+    details: Record<string, unknown>,
+  ): Promise<void>;
   resolve(tenantId: string, workspaceId: string, sink: string, message: string): Promise<void>;
 }
 
@@ -153,12 +159,21 @@ export class AuditDelivery {
       const jittered = Math.round(backoff * (0.8 + Math.random() * 0.4));
       await repo.recordFailure(workspaceId, name, this.owner, message, iso(this.clock), iso(this.clock, jittered));
       this.metrics.sinkFailed(tenantId, workspaceId, name);
-      this.log.warn({ tenant: tenantId, workspace: workspaceId, sink: name, failures, err: message }, "audit sink delivery failed");
+      this.log.warn(
+        { tenant: tenantId, workspace: workspaceId, sink: name, failures, err: message },
+        "audit sink delivery failed",
+      );
       if (failures >= this.opts.alertAfterFailures && !sink.alertedAt) {
-        await this.alerts.raise(tenantId, workspaceId, name, `audit sink ${name} failed ${failures} times in a row: ${message}`, {
-          failures,
-          lastError: message,
-        });
+        await this.alerts.raise(
+          tenantId,
+          workspaceId,
+          name,
+          `audit sink ${name} failed ${failures} times in a row: ${message}`,
+          {
+            failures,
+            lastError: message,
+          },
+        );
         await repo.setAlerted(workspaceId, name, iso(this.clock));
       }
       return { delivered, failed: true };
@@ -186,7 +201,12 @@ export class AuditDelivery {
   }
 
   /** The next events of a workspace after a cursor, with their runs' trace ids. */
-  private async batchAfter(tenantId: string, workspaceId: string, afterSeq: number, limit: number): Promise<ExportEvent[]> {
+  private async batchAfter(
+    tenantId: string,
+    workspaceId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<ExportEvent[]> {
     const scope = this.store.scope(tenantId);
     const events = await scope.audit.list({ workspaceId, afterSeq, limit });
     const traceIds = new Map<string, string>();
@@ -194,6 +214,10 @@ export class AuditDelivery {
       const run = await scope.runs.get(runId);
       if (run) traceIds.set(runId, run.traceId);
     }
-    return events.map((event) => ({ tenant: tenantId, event, traceId: (event.run && traceIds.get(event.run)) || null }));
+    return events.map((event) => ({
+      tenant: tenantId,
+      event,
+      traceId: (event.run && traceIds.get(event.run)) || null,
+    }));
   }
 }

@@ -38,7 +38,13 @@ export class AuditSigner {
     const latest = await scope.auditSigning.latestCheckpoint();
     if (latest && latest.seq >= head.seq) return latest;
     const key = await this.privateKey(tenantId);
-    const cp = signCheckpoint(key.pem, { tenant: tenantId, seq: head.seq, hash: head.hash, signedAt: iso(this.clock), keyId: key.keyId });
+    const cp = signCheckpoint(key.pem, {
+      tenant: tenantId,
+      seq: head.seq,
+      hash: head.hash,
+      signedAt: iso(this.clock),
+      keyId: key.keyId,
+    });
     await scope.auditSigning.insertCheckpoint(cp);
     return cp;
   }
@@ -64,7 +70,10 @@ export class AuditSigner {
     const cached = this.privateKeys.get(tenantId);
     if (cached) return cached;
     const k = await this.keyRecord(tenantId);
-    const key = { keyId: k.keyId, pem: await this.vault.open(tenantId, "audit_signing_keys", k.keyId, k.privateKeySealed) };
+    const key = {
+      keyId: k.keyId,
+      pem: await this.vault.open(tenantId, "audit_signing_keys", k.keyId, k.privateKeySealed),
+    };
     this.privateKeys.set(tenantId, key);
     return key;
   }

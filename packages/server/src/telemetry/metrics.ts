@@ -51,7 +51,8 @@ export class Metrics {
       registers,
       async collect() {
         this.reset();
-        for (const r of await store.pendingApprovalCounts()) this.set({ tenant: r.tenantId, workspace: r.workspaceId }, r.count);
+        for (const r of await store.pendingApprovalCounts())
+          this.set({ tenant: r.tenantId, workspace: r.workspaceId }, r.count);
       },
     });
     new Gauge({

@@ -12,7 +12,12 @@ import {
 } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, BatchSpanProcessor, type IdGenerator, RandomIdGenerator } from "@opentelemetry/sdk-trace-base";
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type IdGenerator,
+  RandomIdGenerator,
+} from "@opentelemetry/sdk-trace-base";
 
 /** What a span needs to know of its run. */
 export interface TracedRun {
@@ -41,7 +46,9 @@ export const runSpanId = (runId: string): string => createHash("sha256").update(
 const traceparentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** Parses an incoming `traceparent`; undefined when absent or malformed (then it is ignored). */
-export function parseTraceparent(header: string | undefined): { traceId: string; spanId: string; sampled: boolean } | undefined {
+export function parseTraceparent(
+  header: string | undefined,
+): { traceId: string; spanId: string; sampled: boolean } | undefined {
   const m = traceparentPattern.exec(String(header ?? "").trim());
   if (!m || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return undefined;
   return { traceId: m[1]!, spanId: m[2]!, sampled: (Number.parseInt(m[3]!, 16) & 1) === 1 };
@@ -104,7 +111,10 @@ export class Tracing {
       resource: resourceFromAttributes({ "service.name": env.OTEL_SERVICE_NAME || "tollgate" }),
       idGenerator: ids,
       spanProcessors: [
-        new BatchSpanProcessor(new OTLPTraceExporter({ url, headers }), Number.isFinite(delay) && delay > 0 ? { scheduledDelayMillis: delay } : {}),
+        new BatchSpanProcessor(
+          new OTLPTraceExporter({ url, headers }),
+          Number.isFinite(delay) && delay > 0 ? { scheduledDelayMillis: delay } : {},
+        ),
       ],
     });
     return new Tracing(provider.getTracer("tollgate"), ids, provider);
@@ -184,7 +194,8 @@ export class Tracing {
       ROOT_CONTEXT,
     );
     this.ids.next = undefined;
-    if (run.status !== "succeeded") span.setStatus({ code: SpanStatusCode.ERROR, message: run.stopReason ?? run.status });
+    if (run.status !== "succeeded")
+      span.setStatus({ code: SpanStatusCode.ERROR, message: run.stopReason ?? run.status });
     span.end(new Date(run.endedAt));
   }
 

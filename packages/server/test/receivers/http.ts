@@ -36,7 +36,12 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
         const chunks: Buffer[] = [];
         req.on("data", (c) => chunks.push(c));
         req.on("end", () => {
-          const rec = { path: req.url ?? "/", headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), status: 0 };
+          const rec = {
+            path: req.url ?? "/",
+            headers: req.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+            status: 0,
+          };
           const status = r.answer(rec);
           rec.status = status;
           r.received.push(rec);

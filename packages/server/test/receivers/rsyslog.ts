@@ -29,10 +29,40 @@ async function freePort(): Promise<number> {
 /** A CA and a server certificate for 127.0.0.1, made with openssl in `dir`. */
 function makeCertificates(dir: string): void {
   const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=tollgate test CA", "-keyout", "ca.key", "-out", "ca.pem");
+  run(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=tollgate test CA",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+  );
   run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr");
   writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem");
+  run(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    "san.ext",
+    "-out",
+    "server.pem",
+  );
 }
 
 /**
@@ -90,7 +120,11 @@ input(type="imtcp" address="127.0.0.1" port="${tlsPort}" ruleset="tls"
 
   const lines = (file: string) => {
     const p = join(dir, file);
-    return existsSync(p) ? readFileSync(p, "utf8").split("\n").filter((l) => l.length > 0) : [];
+    return existsSync(p)
+      ? readFileSync(p, "utf8")
+          .split("\n")
+          .filter((l) => l.length > 0)
+      : [];
   };
   return {
     tcpPort,

@@ -37,7 +37,9 @@ export class AuditSigningRepo {
       .orderBy("created_at")
       .orderBy("key_id")
       .executeTakeFirst();
-    return r && { keyId: r.key_id, publicKey: r.public_key, privateKeySealed: r.private_key_sealed, createdAt: r.created_at };
+    return (
+      r && { keyId: r.key_id, publicKey: r.public_key, privateKeySealed: r.private_key_sealed, createdAt: r.created_at }
+    );
   }
 
   async insertKey(k: AuditSigningKeyRecord): Promise<void> {

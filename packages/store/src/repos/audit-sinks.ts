@@ -74,7 +74,14 @@ export class AuditSinksRepo {
   /** Creates a sink (cursor at `startSeq`) or changes its definition, keeping its cursor. Returns true when created. */
   async put(workspaceId: string, name: string, def: SinkDefinition, startSeq: number, now: string): Promise<boolean> {
     const changed = await this.base(workspaceId, name)
-      .set({ kind: def.kind, format: def.format, config: toJson(def.config), updated_at: now, failures: 0, next_attempt_at: now })
+      .set({
+        kind: def.kind,
+        format: def.format,
+        config: toJson(def.config),
+        updated_at: now,
+        failures: 0,
+        next_attempt_at: now,
+      })
       .executeTakeFirst();
     if (Number(changed.numUpdatedRows) > 0) return false;
     await this.db
@@ -132,9 +139,7 @@ export class AuditSinksRepo {
   /** Takes (or renews) the sink's lease when it is free, expired, or already ours. */
   async tryLease(workspaceId: string, name: string, owner: string, now: string, until: string): Promise<boolean> {
     const r = await this.base(workspaceId, name)
-      .where((eb) =>
-        eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now), eb("lease_owner", "=", owner)]),
-      )
+      .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now), eb("lease_owner", "=", owner)]))
       .set({ lease_owner: owner, lease_until: until })
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
@@ -148,7 +153,14 @@ export class AuditSinksRepo {
   }
 
   /** After a successful send: moves the cursor forward (only for the lease holder). */
-  async advance(workspaceId: string, name: string, owner: string, toSeq: number, count: number, now: string): Promise<boolean> {
+  async advance(
+    workspaceId: string,
+    name: string,
+    owner: string,
+    toSeq: number,
+    count: number,
+    now: string,
+  ): Promise<boolean> {
     const r = await this.base(workspaceId, name)
       .where("lease_owner", "=", owner)
       .where("cursor_seq", "<", toSeq)
@@ -164,7 +176,14 @@ export class AuditSinksRepo {
   }
 
   /** After a failed send: counts it and says when to try again. */
-  async recordFailure(workspaceId: string, name: string, owner: string, error: string, now: string, nextAttemptAt: string): Promise<void> {
+  async recordFailure(
+    workspaceId: string,
+    name: string,
+    owner: string,
+    error: string,
+    now: string,
+    nextAttemptAt: string,
+  ): Promise<void> {
     await this.base(workspaceId, name)
       .where("lease_owner", "=", owner)
       .set((eb) => ({

@@ -4,9 +4,14 @@ const cefSeverity = { info: 3, low: 4, medium: 6, high: 8 } as const;
 const maxMessage = 4000;
 
 /** CEF header fields escape backslash and pipe. */
-const header = (s: string) => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
+const header = (s: string) =>
+  s
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/[\r\n]+/g, " ");
 /** CEF extension values escape backslash, equals and line breaks. */
-const value = (s: string) => s.replace(/\\/g, "\\\\").replace(/=/g, "\\=").replace(/\r?\n/g, "\\n").replace(/\r/g, "\\r");
+const value = (s: string) =>
+  s.replace(/\\/g, "\\\\").replace(/=/g, "\\=").replace(/\r?\n/g, "\\n").replace(/\r/g, "\\r");
 
 /** Maps one audit event to a CEF:0 line (ArcSight Common Event Format). */
 export function cefEvent(x: ExportEvent): string {
@@ -15,7 +20,12 @@ export function cefEvent(x: ExportEvent): string {
   const data = JSON.stringify(e.data);
   // custom fields travel as a label/value pair; both are left out when there is no value
   const labelled = (n: string, label: string, v: string | number | null): [string, string | number | null][] =>
-    v === null || v === "" ? [] : [[`${n}Label`, label], [n, v]];
+    v === null || v === ""
+      ? []
+      : [
+          [`${n}Label`, label],
+          [n, v],
+        ];
   const ext: [string, string | number | null | undefined][] = [
     ["rt", Date.parse(e.ts)],
     ["externalId", e.id],

@@ -27,7 +27,14 @@ export interface Classified {
 
 export const product = { name: "Tollgate", vendor: "Tollgate", version: "0.1.0" } as const;
 
-const failing = new Set(["tool_call.failed", "tool_call.rejected", "tool_call.rate_limited", "tool_call.tool_changed", "approval.expired", "run.stopped"]);
+const failing = new Set([
+  "tool_call.failed",
+  "tool_call.rejected",
+  "tool_call.rate_limited",
+  "tool_call.tool_changed",
+  "approval.expired",
+  "run.stopped",
+]);
 
 /** One reading of an event that the native, OCSF, CEF and syslog mappings share. */
 export function classify(e: ChainedAuditEvent): Classified {
@@ -39,7 +46,8 @@ export function classify(e: ChainedAuditEvent): Classified {
   if (e.type === "tool_call.outcome_unknown") outcome = "unknown";
   let severity: Severity = "info";
   if (outcome === "failure") severity = e.type === "tool_call.failed" ? "low" : "medium";
-  if (e.type === "tool_call.outcome_unknown" || e.type.startsWith("alert.") || e.type === "tool_call.tool_changed") severity = "high";
+  if (e.type === "tool_call.outcome_unknown" || e.type.startsWith("alert.") || e.type === "tool_call.tool_changed")
+    severity = "high";
   const reason = typeof d.reason === "string" ? d.reason : typeof d.stopReason === "string" ? d.stopReason : null;
   return {
     outcome,
@@ -54,7 +62,8 @@ export function classify(e: ChainedAuditEvent): Classified {
 
 /** A one-line human summary (CEF name, OCSF message). */
 export function summaryOf(e: ChainedAuditEvent, c: Classified): string {
-  if (e.type === "tool_call.decided") return `${c.operation} ${c.decision === "allow" ? "allowed" : c.decision === "approve" ? "needs approval" : "blocked"}`;
+  if (e.type === "tool_call.decided")
+    return `${c.operation} ${c.decision === "allow" ? "allowed" : c.decision === "approve" ? "needs approval" : "blocked"}`;
   if (e.type.startsWith("tool_call.")) return `${c.operation} ${e.type.slice("tool_call.".length).replace(/_/g, " ")}`;
   return e.type.replace(/[._]/g, " ");
 }

@@ -5,7 +5,13 @@ export const ocsfVersion = "1.3.0";
 const classUid = 6003;
 const categoryUid = 6;
 
-const activities = { create: [1, "Create"], read: [2, "Read"], update: [3, "Update"], delete: [4, "Delete"], other: [99, "Other"] } as const;
+const activities = {
+  create: [1, "Create"],
+  read: [2, "Read"],
+  update: [3, "Update"],
+  delete: [4, "Delete"],
+  other: [99, "Other"],
+} as const;
 const severities = { info: [1, "Informational"], low: [2, "Low"], medium: [3, "Medium"], high: [4, "High"] } as const;
 const statuses = { success: [1, "Success"], failure: [2, "Failure"], unknown: [0, "Unknown"] } as const;
 

@@ -3,7 +3,10 @@ import { sinkFormats } from "../formats/index.js";
 
 const secretName = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]{1,128}$/, "must name a workspace secret (1-128 letters, digits, dots, dashes or underscores)");
+  .regex(
+    /^[A-Za-z0-9_.-]{1,128}$/,
+    "must name a workspace secret (1-128 letters, digits, dots, dashes or underscores)",
+  );
 const httpUrl = z
   .string()
   .url("must be a URL")
@@ -63,4 +66,6 @@ export type SyslogSinkConfig = z.infer<typeof syslogSinkConfig>;
 export type HecSinkConfig = z.infer<typeof hecSinkConfig>;
 export type WebhookSinkConfig = z.infer<typeof webhookSinkConfig>;
 
-export const sinkName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be 1-63 lowercase letters, digits or dashes");
+export const sinkName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be 1-63 lowercase letters, digits or dashes");

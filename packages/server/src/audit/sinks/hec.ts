@@ -4,7 +4,11 @@ import { formatEvent, type ExportEvent, type SinkFormat } from "../formats/index
 import type { HecSinkConfig } from "./config.js";
 import { SinkError, type SinkTransport, sendTimeoutMs } from "./transport.js";
 
-const sourcetypes: Record<SinkFormat, string> = { native: "tollgate:audit", ocsf: "tollgate:ocsf", cef: "tollgate:cef" };
+const sourcetypes: Record<SinkFormat, string> = {
+  native: "tollgate:audit",
+  ocsf: "tollgate:ocsf",
+  cef: "tollgate:cef",
+};
 
 /**
  * Splunk HTTP Event Collector: events in HEC's JSON envelope, one per line in one request,
@@ -32,12 +36,22 @@ export class HecTransport implements SinkTransport {
         }),
       )
       .join("\n");
-    await postBatch(config.url, body, { authorization: `Splunk ${this.token}`, "content-type": "application/json" }, "HEC");
+    await postBatch(
+      config.url,
+      body,
+      { authorization: `Splunk ${this.token}`, "content-type": "application/json" },
+      "HEC",
+    );
   }
 }
 
 /** POSTs a body and fails with the receiver's status and a short excerpt of its answer. */
-export async function postBatch(url: string, body: string, headers: Record<string, string>, what: string): Promise<void> {
+export async function postBatch(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  what: string,
+): Promise<void> {
   let res: Awaited<ReturnType<typeof request>>;
   try {
     res = await request(url, {

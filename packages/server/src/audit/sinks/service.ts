@@ -54,15 +54,30 @@ export class SinkService {
     private readonly clock: Clock,
   ) {}
 
-  async put(p: Principal, workspaceId: string, name: string, config: SinkConfig): Promise<{ created: boolean; sink: SinkStatus }> {
+  async put(
+    p: Principal,
+    workspaceId: string,
+    name: string,
+    config: SinkConfig,
+  ): Promise<{ created: boolean; sink: SinkStatus }> {
     const tenantId = await workspaceAccess(this.store, p, workspaceId, can.manage);
-    const secretName = config.kind === "hec" ? config.tokenSecret : config.kind === "webhook" ? config.secretRef : undefined;
+    const secretName =
+      config.kind === "hec" ? config.tokenSecret : config.kind === "webhook" ? config.secretRef : undefined;
     if (secretName && (await this.vault.getSecret(tenantId, workspaceId, secretName)) === undefined)
-      throw new TollgateError("invalid_request", `sink ${name} names the secret ${secretName}, which workspace ${workspaceId} does not have (PUT /v1/workspaces/${workspaceId}/secrets/${secretName} first)`);
+      throw new TollgateError(
+        "invalid_request",
+        `sink ${name} names the secret ${secretName}, which workspace ${workspaceId} does not have (PUT /v1/workspaces/${workspaceId}/secrets/${secretName} first)`,
+      );
     const now = iso(this.clock);
     const created = await this.store.transaction(tenantId, async (s) => {
       const start = config.from === "now" ? (await s.audit.head()).seq : 0;
-      const isNew = await s.auditSinks.put(workspaceId, name, { kind: config.kind, format: config.format, config: storedConfig(config) }, start, now);
+      const isNew = await s.auditSinks.put(
+        workspaceId,
+        name,
+        { kind: config.kind, format: config.format, config: storedConfig(config) },
+        start,
+        now,
+      );
       await s.audit.append(
         [
           {
@@ -76,7 +91,10 @@ export class SinkService {
       );
       return isNew;
     });
-    return { created, sink: await this.status(tenantId, (await this.store.scope(tenantId).auditSinks.get(workspaceId, name))!) };
+    return {
+      created,
+      sink: await this.status(tenantId, (await this.store.scope(tenantId).auditSinks.get(workspaceId, name))!),
+    };
   }
 
   async list(p: Principal, workspaceId: string): Promise<SinkStatus[]> {
@@ -90,14 +108,21 @@ export class SinkService {
     const now = iso(this.clock);
     const removed = await this.store.transaction(tenantId, async (s) => {
       if (!(await s.auditSinks.remove(workspaceId, name))) return false;
-      await s.audit.append([{ type: "audit_sink.removed", workspace: workspaceId, actor: p.keyId, data: { name } }], now);
+      await s.audit.append(
+        [{ type: "audit_sink.removed", workspace: workspaceId, actor: p.keyId, data: { name } }],
+        now,
+      );
       return true;
     });
     if (!removed) throw new TollgateError("not_found", `no sink ${name} in workspace ${workspaceId}`);
   }
 
   /** Sends one synthetic event (type `audit_sink.test`, not part of the chain) and says whether it arrived. */
-  async test(p: Principal, workspaceId: string, name: string): Promise<{ ok: true; name: string; target: string; sentAt: string }> {
+  async test(
+    p: Principal,
+    workspaceId: string,
+    name: string,
+  ): Promise<{ ok: true; name: string; target: string; sentAt: string }> {
     const tenantId = await workspaceAccess(this.store, p, workspaceId, can.manage);
     const sink = await this.store.scope(tenantId).auditSinks.get(workspaceId, name);
     if (!sink) throw new TollgateError("not_found", `no sink ${name} in workspace ${workspaceId}`);
@@ -125,7 +150,10 @@ export class SinkService {
         },
       ]);
     } catch (e) {
-      throw new TollgateError("upstream_failed", `the test event did not reach sink ${name}: ${(e as Error).message}`, { sink: name, target: targetOf(config) });
+      throw new TollgateError("upstream_failed", `the test event did not reach sink ${name}: ${(e as Error).message}`, {
+        sink: name,
+        target: targetOf(config),
+      });
     }
     return { ok: true, name, target: targetOf(config), sentAt: now };
   }
@@ -142,7 +170,9 @@ export class SinkService {
       cursor: s.cursorSeq,
       delivered: s.delivered,
       lagEvents: backlog.events,
-      lagSeconds: backlog.oldestTs ? Math.max(0, Math.round((this.clock.now().getTime() - Date.parse(backlog.oldestTs)) / 1000)) : 0,
+      lagSeconds: backlog.oldestTs
+        ? Math.max(0, Math.round((this.clock.now().getTime() - Date.parse(backlog.oldestTs)) / 1000))
+        : 0,
       failures: s.failures,
       lastError: s.lastError,
       lastErrorAt: s.lastErrorAt,

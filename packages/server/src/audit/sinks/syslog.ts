@@ -19,7 +19,9 @@ export class SyslogTransport implements SinkTransport {
     const { config } = this;
     const host = config.hostname ?? hostname();
     const frames = Buffer.concat(
-      batch.map((x) => octetCounted(syslogMessage(x, formattedText(formatEvent(config.format as SinkFormat, x)), { hostname: host }))),
+      batch.map((x) =>
+        octetCounted(syslogMessage(x, formattedText(formatEvent(config.format as SinkFormat, x)), { hostname: host })),
+      ),
     );
     await new Promise<void>((resolve, reject) => {
       const where = `${config.tls ? "tls" : "tcp"}://${config.host}:${config.port}`;

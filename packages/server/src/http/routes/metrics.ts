@@ -14,7 +14,10 @@ export function metricsRoutes(app: FastifyInstance, s: Services, token: string |
       const given = Buffer.from(String(req.headers.authorization ?? ""));
       const wanted = Buffer.from(`Bearer ${token}`);
       if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
-        throw new TollgateError("unauthorized", "GET /metrics needs the metrics token: Authorization: Bearer <TOLLGATE_METRICS_TOKEN>");
+        throw new TollgateError(
+          "unauthorized",
+          "GET /metrics needs the metrics token: Authorization: Bearer <TOLLGATE_METRICS_TOKEN>",
+        );
     }
     reply.type(s.telemetry.metrics.registry.contentType);
     return s.telemetry.metrics.registry.metrics();
