@@ -2,7 +2,10 @@ import { TollgateError } from "@tollgate/core";
 import { TollgateApiError } from "@tollgate/sdk";
 import { Command } from "commander";
 import pc from "picocolors";
+import { auditCommands } from "./commands/audit.js";
+import { changeControlCommands } from "./commands/change-control.js";
 import { demoCommand } from "./commands/demo.js";
+import { evalCommand } from "./commands/eval.js";
 import { mcpCommands } from "./commands/mcp.js";
 import { offlineCommands } from "./commands/offline.js";
 import { policyCommands } from "./commands/policy.js";
@@ -26,6 +29,8 @@ remoteCommands(program, globals);
 policyCommands(program, globals);
 mcpCommands(program, globals);
 connectorCommands(program, globals);
+changeControlCommands(program, globals);
+evalCommand(program, globals);
 auditCommands(program, globals);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

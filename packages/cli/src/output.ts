@@ -36,10 +36,24 @@ export function renderTimeline(t: Timeline): string {
     `${pc.bold(`Run ${r.id}`)}  ${r.workflow} @ ${r.workflowVersion.replace("sha256:", "").slice(0, 12)}  ${statusColour(r.status)}${r.stopReason ? ` (${r.stopReason})` : ""}`,
     `agent ${r.agent ?? "-"}  acting as ${r.actingAs ? `${r.actingAs.kind}:${r.actingAs.id}` : "-"}  trace ${r.traceId}`,
     `usage: ${r.usage.toolCalls} tool calls, ${r.usage.modelCalls} model calls, $${r.usage.costUsd.toFixed(4)}`,
+    ...renderVersions(r),
     "",
   ];
   lines.push(...timelineLines(t.entries, start, colourSummary));
   return lines.join("\n");
+}
+
+const short = (v: string) => v.replace("sha256:", "").slice(0, 12);
+
+/** The versions the run was pinned to (change control): workflow, prompts, tool definitions, model, release. */
+export function renderVersions(r: Timeline["run"]): string[] {
+  const v = r.versions;
+  const parts = [`workflow ${short(v.workflow)}`];
+  for (const [name, version] of Object.entries(v.prompts ?? {})) parts.push(`prompt ${name} ${short(version)}`);
+  for (const [tool, hash] of Object.entries(v.tools ?? {})) parts.push(`tool ${tool} ${short(hash)}`);
+  parts.push(`model ${v.model ?? "-"}`);
+  if (v.release) parts.push(`release ${v.release}`);
+  return [`versions: ${parts.join(", ")}${r.simulated ? `  ${pc.magenta("(simulated)")}` : ""}`];
 }
 
 function statusColour(s: string): string {

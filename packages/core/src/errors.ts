@@ -27,6 +27,8 @@ export const errorCodes = {
   scope_rejected: 422,
   circuit_open: 503,
   too_busy: 429,
+  model_not_allowed: 403,
+  release_not_evaluated: 409,
   internal: 500,
 } as const;
 

@@ -21,6 +21,19 @@ export interface RecordedCalls {
   run: string;
   versions: RunVersions;
   toolCalls: ToolCall[];
+  /** model calls through the proxy: the redacted request's hash and size, never its text */
+  modelCalls: {
+    id: string;
+    provider: string;
+    model: string;
+    status: string;
+    requestHash: string;
+    promptChars: number;
+    redacted: string[];
+    usage: { inputTokens: number; outputTokens: number; costUsd: number };
+    error?: { code: string; message: string };
+    createdAt: string;
+  }[];
 }
 
 export interface Prompt {

@@ -11,9 +11,12 @@ import type {
   AuditEvent,
   AuditPublicKey,
   AuditSink,
+  AuditPublicKey,
+  AuditSink,
   Problem,
   Run,
   SimulateResult,
+  SinkDefinition,
   Timeline,
   ToolCall,
   ToolPin,
@@ -322,6 +325,106 @@ export class TollgateClient {
   verifyAudit(workspace: string) {
     return this.json<VerifyResult>("GET", `/v1/audit/verify?workspace=${enc(workspace)}`);
   }
+  /** The tenant's public key for checking exports offline. */
+  auditPublicKey(workspace: string) {
+    return this.json<AuditPublicKey>("GET", `/v1/audit/public-key?workspace=${enc(workspace)}`);
+  }
+  /** The verifiable export (NDJSON: header, events, signed checkpoints) as text. */
+  async exportAudit(workspace: string): Promise<string> {
+    return (await this.request<string>("GET", `/v1/audit/export?workspace=${enc(workspace)}`)).body;
+  }
+
+  // SIEM sinks
+  putSink(workspace: string, name: string, sink: SinkDefinition) {
+    return this.json<AuditSink>("PUT", `/v1/workspaces/${enc(workspace)}/sinks/${enc(name)}`, sink);
+  }
+  listSinks(workspace: string) {
+    return this.json<{ items: AuditSink[] }>("GET", `/v1/workspaces/${enc(workspace)}/sinks`);
+  }
+  async removeSink(workspace: string, name: string): Promise<void> {
+    await this.request("DELETE", `/v1/workspaces/${enc(workspace)}/sinks/${enc(name)}`);
+  }
+  /** Sends one test event; throws (upstream_failed) when it does not arrive. */
+  testSink(workspace: string, name: string) {
+    return this.json<{ ok: true; name: string; target: string; sentAt: string }>(
+      "POST",
+      `/v1/workspaces/${enc(workspace)}/sinks/${enc(name)}/test`,
+    );
+  }
+  // change control (issue 11)
+  /** The run's recorded tool calls (stored, redacted arguments and results) and its versions. */
+  runCalls(id: string) {
+    return this.json<RecordedCalls>("GET", `/v1/runs/${enc(id)}/calls`);
+  }
+  putPrompt(workspace: string, name: string, template: string, labels?: string[]) {
+    return this.json<{ name: string; version: string; created: boolean }>(
+      "PUT",
+      `/v1/workspaces/${enc(workspace)}/prompts/${enc(name)}`,
+      { template, ...(labels ? { labels } : {}) },
+    );
+  }
+  /** A prompt by version hash or label (`ref`), else its newest version. */
+  getPrompt(workspace: string, name: string, ref?: string) {
+    const q = ref ? (ref.startsWith("sha256:") ? `?version=${enc(ref)}` : `?label=${enc(ref)}`) : "";
+    return this.json<Prompt>("GET", `/v1/workspaces/${enc(workspace)}/prompts/${enc(name)}${q}`);
+  }
+  movePromptLabel(workspace: string, name: string, label: string, version: string) {
+    return this.json<{ name: string; label: string; version: string; previousVersion: string | null }>(
+      "POST",
+      `/v1/workspaces/${enc(workspace)}/prompts/${enc(name)}/labels`,
+      { label, version },
+    );
+  }
+  createRelease(
+    workspace: string,
+    req: {
+      workflow: string;
+      workflowVersion?: string;
+      prompts?: Record<string, string>;
+      model?: string;
+      description?: string;
+    },
+  ) {
+    return this.json<Release>("POST", `/v1/workspaces/${enc(workspace)}/releases`, req);
+  }
+  getRelease(workspace: string, id: string) {
+    return this.json<Release>("GET", `/v1/workspaces/${enc(workspace)}/releases/${enc(id)}`);
+  }
+  listReleases(workspace: string, workflow?: string) {
+    return this.json<{ items: Release[] }>(
+      "GET",
+      `/v1/workspaces/${enc(workspace)}/releases${workflow ? `?workflow=${enc(workflow)}` : ""}`,
+    );
+  }
+  activeRelease(workspace: string, workflow: string) {
+    return this.json<Release & { activation: ReleaseActivation }>(
+      "GET",
+      `/v1/workspaces/${enc(workspace)}/releases/active?workflow=${enc(workflow)}`,
+    );
+  }
+  /** Needs a passing eval report for the release, or an admin override with a reason. */
+  activateRelease(workspace: string, id: string, override?: { reason: string }) {
+    return this.json<ActivationResult>(
+      "POST",
+      `/v1/workspaces/${enc(workspace)}/releases/${enc(id)}/activate`,
+      override ? { override } : {},
+    );
+  }
+  rollbackRelease(workspace: string, workflow: string) {
+    return this.json<ActivationResult>("POST", `/v1/workspaces/${enc(workspace)}/releases/rollback`, { workflow });
+  }
+  uploadEvalReport(workspace: string, releaseId: string, suite: string, report: unknown) {
+    return this.json<EvalReportReceipt>(
+      "POST",
+      `/v1/workspaces/${enc(workspace)}/releases/${enc(releaseId)}/eval-reports`,
+      { suite, report },
+    );
+  }
+  /** Re-decides the recorded calls of past runs under a candidate manifest; nothing runs. */
+  replay(workspace: string, workflow: string, req: { candidate: string; since?: string; limit?: number }) {
+    return this.json<ReplayResult>("POST", `/v1/workspaces/${enc(workspace)}/workflows/${enc(workflow)}/replay`, req);
+  }
+
   health() {
     return this.json<{ status: string }>("GET", "/healthz");
   }

@@ -84,6 +84,7 @@ describe("recording and policy replay", () => {
       ["tracker.delete_issue", "block"],
     ]);
     expect(JSON.stringify(rec.toolCalls[3]?.args)).not.toContain("dana.whitfield");
+    expect(rec.modelCalls).toEqual([]);
   });
 
   it("reports exactly the decisions a stricter candidate would change", async () => {

@@ -63,6 +63,74 @@ export interface RunRecord {
   deadlineAt: string | null;
   endedAt: string | null;
   output: unknown;
+  /** everything the run ran with (null on runs started before change control) */
+  versions: RunVersions | null;
+  /** set on simulated runs (evals): tool calls get scripted responses, real systems are never called */
+  simulation: RunSimulation | null;
+}
+
+/** The versions a run is pinned to (issue 11). */
+export interface RunVersions {
+  /** the workflow manifest's content version */
+  workflow: string;
+  /** prompt name → content version */
+  prompts: Record<string, string>;
+  /** `system.tool` → pinned hash of the upstream MCP tool definition */
+  tools: Record<string, string>;
+  model: string | null;
+  /** the release the versions came from, if any */
+  release: string | null;
+}
+
+export interface RunSimulation {
+  /** tool id → scripted response(s); see core `pickScriptedResponse` */
+  responses: Record<string, unknown>;
+}
+
+export interface PromptVersionRecord {
+  workspaceId: string;
+  name: string;
+  version: string;
+  template: string;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export interface ReleaseRecord {
+  id: string;
+  workspaceId: string;
+  workflow: string;
+  workflowVersion: string;
+  prompts: Record<string, string>;
+  model: string | null;
+  description: string | null;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export interface EvalReportRecord {
+  id: string;
+  workspaceId: string;
+  releaseId: string;
+  suite: string;
+  passed: boolean;
+  report: unknown;
+  reportHash: string;
+  uploadedAt: string;
+  uploadedBy: string;
+}
+
+export interface ReleaseActivationRecord {
+  id: string;
+  workspaceId: string;
+  workflow: string;
+  releaseId: string;
+  kind: "activate" | "override" | "rollback";
+  previousActivationId: string | null;
+  evalReportId: string | null;
+  overrideReason: string | null;
+  activatedAt: string;
+  activatedBy: string;
 }
 
 export type ToolCallStatus =
@@ -100,6 +168,8 @@ export interface ToolCallRecord {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** whose authority the call used: `service`, `service:<id>` or `user:<id>` (null before issue 6) */
+  actingAs?: string | null;
 }
 
 export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "cancelled";
@@ -168,8 +238,6 @@ export interface ToolPinRecord {
   definition: unknown;
   pinnedAt: string;
   pinnedBy: string | null;
-  /** whose authority the call used: `service`, `service:<id>` or `user:<id>` (null before issue 6) */
-  actingAs?: string | null;
   acceptedAt: string | null;
   acceptedBy: string | null;
 }

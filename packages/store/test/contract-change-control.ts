@@ -19,7 +19,7 @@ const run = (id: string, v: typeof versions | null, startedAt = t0) => ({
   agent: null,
   actingAs: "service",
   labels: {},
-  traceId: "0".repeat(31) + "1",
+  traceId: `${"0".repeat(31)}1`,
   startedBy: "key_1",
   startedAt,
   deadlineAt: null,

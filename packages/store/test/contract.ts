@@ -2,6 +2,7 @@ import { verifyChain } from "@tollgate/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Store } from "../src/index.js";
 import { auditExportContract } from "./contract-audit-export.js";
+import { changeControlContract } from "./contract-change-control.js";
 import { identityContract } from "./contract-identity.js";
 import type { TestStore } from "./stores.js";
 import { approvalsContract } from "./approvals-contract.js";
@@ -213,4 +214,5 @@ export function storeContract(name: string, make: () => Promise<TestStore>): voi
   identityContract(name, make);
   approvalsContract(name, make);
   modelsContract(name, make);
+  changeControlContract(name, make);
 }

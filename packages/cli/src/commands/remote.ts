@@ -60,7 +60,8 @@ export function remoteCommands(program: Command, globals: () => GlobalOptions): 
     .option("--grace <seconds>", "how long the old key keeps working", "86400")
     .action(async (id: string, o) => {
       const grace = Number(o.grace);
-      if (!Number.isInteger(grace) || grace < 0) throw new CliError(`--grace must be a whole number of seconds (got ${o.grace})`);
+      if (!Number.isInteger(grace) || grace < 0)
+        throw new CliError(`--grace must be a whole number of seconds (got ${o.grace})`);
       const k = await client().rotateKey(o.workspace, id, grace);
       json()
         ? printJson(k)
@@ -113,10 +114,18 @@ export function remoteCommands(program: Command, globals: () => GlobalOptions): 
     .option("--workflow <name>")
     .option("--status <status>")
     .option("--limit <n>", "how many", "20")
+    .option("--workflow-version <v>", "runs of this manifest version")
+    .option("--prompt-version <v>", "runs of this prompt version")
+    .option("--model <model>", "runs of this model")
+    .option("--release <id>", "runs of this release")
     .action(async (o) => {
       const { items } = await client().listRuns(o.workspace, {
         ...(o.workflow ? { workflow: o.workflow } : {}),
         ...(o.status ? { status: o.status } : {}),
+        ...(o.workflowVersion ? { workflowVersion: o.workflowVersion } : {}),
+        ...(o.promptVersion ? { promptVersion: o.promptVersion } : {}),
+        ...(o.model ? { model: o.model } : {}),
+        ...(o.release ? { release: o.release } : {}),
         limit: Number(o.limit),
       });
       if (json()) return printJson(items);

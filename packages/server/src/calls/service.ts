@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import {
   type CompiledAction,
   type CompiledWorkflow,
@@ -39,6 +40,8 @@ export interface ToolCallRequest {
   idempotencyKey?: string;
   /** seconds to wait for an approval before answering 202 */
   wait?: number;
+  /** the caller's W3C traceparent header, when it sent one */
+  traceparent?: string;
 }
 
 export interface ToolCallAnswer {
@@ -105,8 +108,14 @@ export class CallService {
       );
     }
     this.inFlight.set(key, n + 1);
+    const obs = this.telemetry?.observeCall(req.traceparent);
     try {
-      return await this.governedCall(p, runId, req, signal);
+      const answer = await this.governedCall(p, runId, req, signal, obs);
+      obs?.end();
+      return answer;
+    } catch (e) {
+      obs?.end(e);
+      throw e;
     } finally {
       const left = (this.inFlight.get(key) ?? 1) - 1;
       if (left <= 0) this.inFlight.delete(key);
@@ -119,9 +128,11 @@ export class CallService {
     runId: string,
     req: ToolCallRequest,
     signal?: AbortSignal,
+    obs?: CallObservation,
   ): Promise<ToolCallAnswer> {
     const scope = this.store.scope(p.tenantId);
     const run = await this.runningRun(p, scope, runId);
+    obs?.begin(run, req.tool);
     const wf = await this.workflows.compiledVersion(p.tenantId, run.workspaceId, run.workflow, run.workflowVersion);
     const redactor = await this.redaction.forWorkflow(p.tenantId, run.workspaceId, wf);
     const storedArgs = redactor.value(req.args, "args").value;
@@ -136,6 +147,7 @@ export class CallService {
       const replay = await this.replayIdempotent(scope, run.id, req.idempotencyKey, argsHash);
       if (replay) return replay;
     }
+    const policyStarted = performance.now();
     const decision = decide(wf, {
       tool: { system: action.system, action: action.action, class: action.class },
       args: req.args,
@@ -164,7 +176,7 @@ export class CallService {
       const waited = await this.waitForOutcome(p.tenantId, call.id, Math.min(req.wait ?? 0, maxWaitSeconds), signal);
       return { httpStatus: terminalCallStatuses.has(waited.status) ? 200 : 202, body: toolCallView(waited) };
     }
-    const done = await this.execute(p.tenantId, call, wf, action, req.args, run);
+    const done = await this.execute(p.tenantId, call, wf, action, req.args, run, obs);
     return { httpStatus: 200, body: toolCallView(done) };
   }
 
@@ -536,6 +548,20 @@ export class CallService {
         await this.cancelPendingApprovals(s, run, now, stopReason);
       }
     });
+    this.traceRunEnd(p.tenantId, run.id);
+  }
+
+  /** The run's span is written when it ends (only read back when tracing is on). */
+  private traceRunEnd(tenantId: string, runId: string): void {
+    if (!this.telemetry?.tracing.enabled) return;
+    void this.store
+      .scope(tenantId)
+      .runs.get(runId)
+      .then((r) => {
+        const ended = r && endedRunOf(r);
+        if (ended) this.telemetry?.tracing.runEnded(ended);
+      })
+      .catch(() => undefined);
   }
 
   async cancelPendingApprovals(s: TenantScope, run: RunRecord, now: string, why: string): Promise<string[]> {
@@ -626,6 +652,8 @@ export class CallService {
       const code = e instanceof TollgateError ? e.code : "internal";
       outcome = { status: "failed", error: { code, message: (e as Error).message }, attempts: 0, retried: [] };
     }
+    obs?.stage("upstream", upstreamStarted);
+    obs?.outcome(outcome.status, outcome.attempts, outcome.error);
     const redactor = await this.redaction.forWorkflow(tenantId, run.workspaceId, wf);
     const result = outcome.result === undefined ? undefined : redactor.value(outcome.result, "result").value;
     const error = outcome.error ? { ...outcome.error, message: redactor.text(outcome.error.message).value } : undefined;
@@ -679,6 +707,7 @@ export class CallService {
       );
     });
     this.events.notify(call.id);
+    if (!observation) obs?.end(error ? new Error(error.message) : undefined);
     const done = {
       ...call,
       status: outcome.status,

@@ -6,6 +6,8 @@ import { can, ownWorkspace, requireRole, workspaceAccess } from "../identity/acc
 import { parseActingAsInput } from "../identity/connections.js";
 import type { Principal } from "../identity/principal.js";
 import type { WorkflowService } from "../workflows/service.js";
+import type { Telemetry } from "../telemetry/calls.js";
+import { endedRunOf } from "../telemetry/tracing.js";
 import { buildTimeline } from "./timeline.js";
 import { runView } from "./view.js";
 
@@ -22,6 +24,9 @@ export interface StartRunRequest {
 }
 
 export class RunService {
+  /** metrics and traces (set by app.ts) */
+  telemetry: Telemetry | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly workflows: WorkflowService,
@@ -130,7 +135,10 @@ export class RunService {
     });
     if (!ended)
       throw new TollgateError("run_not_running", `run ${id} already ended as ${run.status}`, { runStatus: run.status });
-    return runView((await this.store.scope(p.tenantId).runs.get(id)) as RunRecord);
+    const fresh = (await this.store.scope(p.tenantId).runs.get(id)) as RunRecord;
+    const endedRun = endedRunOf(fresh);
+    if (endedRun) this.telemetry?.tracing.runEnded(endedRun);
+    return runView(fresh);
   }
 
   async timeline(p: Principal, id: string) {

@@ -6,6 +6,7 @@ import * as auditExport from "./005_audit_export.js";
 
 import * as identity from "./006_identity.js";
 import * as changeControl from "./007_change_control.js";
+
 /** Migrations are compiled into the package (no directory scanning), in order. */
 export const migrations: Record<string, Migration> = {
   "001_initial": initial,

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import { fromJson, toJson } from "../json.js";
-import type { RunRecord, RunStatus } from "../records.js";
+import type { RunRecord, RunStatus, RunVersions } from "../records.js";
 import type { Database, RunsTable } from "../schema.js";
 
 const toRecord = (r: RunsTable): RunRecord => ({
@@ -23,18 +23,44 @@ const toRecord = (r: RunsTable): RunRecord => ({
   deadlineAt: r.deadline_at,
   endedAt: r.ended_at,
   output: fromJson(r.output, null),
+  versions: fromJson(r.versions, null),
+  simulation: fromJson(r.simulation, null),
 });
+
+/** The rows of `run_versions` for one run: what `GET /v1/runs?promptVersion=` finds it by. */
+function versionRows(v: RunVersions): { kind: string; name: string; version: string }[] {
+  return [
+    { kind: "workflow", name: "", version: v.workflow },
+    ...Object.entries(v.prompts).map(([name, version]) => ({ kind: "prompt", name, version })),
+    ...Object.entries(v.tools).map(([name, version]) => ({ kind: "tool", name, version })),
+    ...(v.model ? [{ kind: "model", name: "", version: v.model }] : []),
+    ...(v.release ? [{ kind: "release", name: "", version: v.release }] : []),
+  ];
+}
 
 export type NewRun = Omit<
   RunRecord,
-  "tenantId" | "status" | "stopReason" | "toolCalls" | "modelCalls" | "costUsd" | "endedAt" | "output"
->;
+  | "tenantId"
+  | "status"
+  | "stopReason"
+  | "toolCalls"
+  | "modelCalls"
+  | "costUsd"
+  | "endedAt"
+  | "output"
+  | "versions"
+  | "simulation"
+> & { versions?: RunVersions | null; simulation?: RunRecord["simulation"] };
 
 export interface RunFilter {
   workspaceId?: string;
   workflow?: string;
   status?: string;
   limit?: number;
+  /** runs that ran with this version: kind workflow | prompt | tool | model | release */
+  version?: { kind: string; version: string; name?: string };
+  /** runs started at or after this time */
+  since?: string;
 }
 
 export class RunsRepo {
@@ -64,8 +90,23 @@ export class RunsRepo {
       deadline_at: r.deadlineAt,
       ended_at: null,
       output: null,
+      versions: r.versions ? toJson(r.versions) : null,
+      simulation: r.simulation ? toJson(r.simulation) : null,
     };
     await this.db.insertInto("runs").values(row).execute();
+    if (r.versions) {
+      await this.db
+        .insertInto("run_versions")
+        .values(
+          versionRows(r.versions).map((v) => ({
+            tenant_id: this.tenantId,
+            run_id: r.id,
+            workspace_id: r.workspaceId,
+            ...v,
+          })),
+        )
+        .execute();
+    }
     return toRecord(row);
   }
 
@@ -84,6 +125,21 @@ export class RunsRepo {
     if (f.workspaceId) q = q.where("workspace_id", "=", f.workspaceId);
     if (f.workflow) q = q.where("workflow", "=", f.workflow);
     if (f.status) q = q.where("status", "=", f.status);
+    if (f.since) q = q.where("started_at", ">=", f.since);
+    const version = f.version;
+    if (version) {
+      q = q.where("id", "in", (eb) => {
+        let sub = eb
+          .selectFrom("run_versions")
+          .select("run_id")
+          .where("tenant_id", "=", this.tenantId)
+          .where("kind", "=", version.kind)
+          .where("version", "=", version.version);
+        if (f.workspaceId) sub = sub.where("workspace_id", "=", f.workspaceId);
+        if (version.name !== undefined) sub = sub.where("name", "=", version.name);
+        return sub;
+      });
+    }
     const rows = await q
       .orderBy("started_at", "desc")
       .orderBy("id", "desc")
@@ -118,6 +174,65 @@ export class RunsRepo {
     if (cap !== undefined) q = q.where("tool_calls", "<", cap);
     const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Takes one model call and `reserveUsd` from the run's budgets in one conditional UPDATE (like
+   * reserveToolCall): parallel model calls cannot together pass either cap. False when the run
+   * is not running or a cap would be passed.
+   */
+  async reserveModelCall(
+    id: string,
+    caps: { modelCalls?: number | undefined; costUsd?: number | undefined },
+    reserveUsd: number,
+  ): Promise<boolean> {
+    let q = this.db
+      .updateTable("runs")
+      .set({ model_calls: sql`model_calls + 1`, cost_usd: sql`cost_usd + ${reserveUsd}` })
+      .where("tenant_id", "=", this.tenantId)
+      .where("id", "=", id)
+      .where("status", "=", "running");
+    if (caps.modelCalls !== undefined) q = q.where("model_calls", "<", caps.modelCalls);
+    // a hair of tolerance so a reservation that fits exactly is not lost to float rounding
+    if (caps.costUsd !== undefined) q = q.where(sql<boolean>`cost_usd + ${reserveUsd} <= ${caps.costUsd + 1e-9}`);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Settles a model call: adds `deltaUsd` (actual − reserved, often negative) to the run's cost, whatever its status. */
+  async adjustCost(id: string, deltaUsd: number): Promise<void> {
+    await this.db
+      .updateTable("runs")
+      .set({ cost_usd: sql`cost_usd + ${deltaUsd}` })
+      .where("tenant_id", "=", this.tenantId)
+      .where("id", "=", id)
+      .execute();
+  }
+
+  /** The recent normal of a workflow: its last ended runs (not `exceptId`), newest first. */
+  async recentEnded(
+    workspaceId: string,
+    workflow: string,
+    exceptId: string,
+    limit: number,
+  ): Promise<{ id: string; costUsd: number; calls: number }[]> {
+    const rows = await this.db
+      .selectFrom("runs")
+      .select(["id", "cost_usd", "tool_calls", "model_calls"])
+      .where("tenant_id", "=", this.tenantId)
+      .where("workspace_id", "=", workspaceId)
+      .where("workflow", "=", workflow)
+      .where("status", "!=", "running")
+      .where("id", "!=", exceptId)
+      .orderBy("started_at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      costUsd: Number(r.cost_usd),
+      calls: Number(r.tool_calls) + Number(r.model_calls),
+    }));
   }
 
   /** Ends a running run; false when it was not running any more. */

@@ -75,7 +75,13 @@ export function runRoutes(app: FastifyInstance, s: Services): void {
   app.post<{ Params: { id: string } }>("/v1/runs/:id/tool-calls", async (req, reply) => {
     checkJsonShape(req.body);
     const body = parseInput(toolCall, req.body);
-    const answer = await s.calls.call(req.principal, req.params.id, body, abortOnClose(req.raw));
+    const traceparent = typeof req.headers.traceparent === "string" ? req.headers.traceparent : undefined;
+    const answer = await s.calls.call(
+      req.principal,
+      req.params.id,
+      { ...body, ...(traceparent ? { traceparent } : {}) },
+      abortOnClose(req.raw),
+    );
     reply.status(answer.httpStatus);
     return answer.body;
   });
