@@ -11,8 +11,6 @@ import type {
   AuditEvent,
   AuditPublicKey,
   AuditSink,
-  AuditPublicKey,
-  AuditSink,
   Problem,
   Run,
   SimulateResult,
