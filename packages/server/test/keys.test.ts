@@ -29,7 +29,10 @@ describe("API keys", () => {
     await fresh.listRuns("support");
 
     const { items } = await ws.admin.listKeys("support");
-    expect(items.find((k) => k.id === created.id)).toMatchObject({ replacedBy: rotated.id, expiresAt: rotated.oldKeyExpiresAt });
+    expect(items.find((k) => k.id === created.id)).toMatchObject({
+      replacedBy: rotated.id,
+      expiresAt: rotated.oldKeyExpiresAt,
+    });
     expect(items.find((k) => k.id === rotated.id)?.lastUsedAt).toBeTruthy();
     expect((await problemOf(ws.admin.rotateKey("support", created.id))).code).toBe("conflict");
     expect(await ws.auditor.exportAudit("support")).toContain('"key.rotated"');

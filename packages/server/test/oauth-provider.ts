@@ -48,7 +48,14 @@ export async function startTestProvider(redirectUris: string[]): Promise<TestPro
     },
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
-    ttl: { AccessToken: 3600, ClientCredentials: 3600, Interaction: 600, Session: 600, Grant: 3600, RefreshToken: 86_400 },
+    ttl: {
+      AccessToken: 3600,
+      ClientCredentials: 3600,
+      Interaction: 600,
+      Session: 600,
+      Grant: 3600,
+      RefreshToken: 86_400,
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: async (ctx, out) => {
       ctx.type = "json";
@@ -76,7 +83,9 @@ export async function startTestProvider(redirectUris: string[]): Promise<TestPro
       events.push({ type, id: t.jti });
     });
   for (const type of ["refresh_token.saved", "refresh_token.consumed", "refresh_token.destroyed", "grant.revoked"])
-    provider.on(type, (t: { jti?: string } | string) => events.push({ type, id: typeof t === "string" ? t : (t.jti ?? "") }));
+    provider.on(type, (t: { jti?: string } | string) =>
+      events.push({ type, id: typeof t === "string" ? t : (t.jti ?? "") }),
+    );
 
   const callback = provider.callback();
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
@@ -115,7 +124,10 @@ export async function startTestProvider(redirectUris: string[]): Promise<TestPro
           jar.set((pair as string).slice(0, i), (pair as string).slice(i + 1));
         }
         const location = res.headers.get("location");
-        if (!location) throw new Error(`the provider answered ${res.status} at ${url.pathname}: ${(await res.text()).slice(0, 300)}`);
+        if (!location)
+          throw new Error(
+            `the provider answered ${res.status} at ${url.pathname}: ${(await res.text()).slice(0, 300)}`,
+          );
         url = new URL(location, url);
       }
       throw new Error("too many redirects");

@@ -39,21 +39,27 @@ afterAll(async () => {
 
 const post = (ws: Workspace, run: string, channel = "#support-oauth") =>
   ws.agent.callTool(run, "chat.post_message", { channel, text: "hello over OAuth" });
-const lastChatToken = () => h.systems.authorizations("chat").at(-1)?.replace(/^Bearer /, "") ?? "";
+const lastChatToken = () =>
+  h.systems
+    .authorizations("chat")
+    .at(-1)
+    ?.replace(/^Bearer /, "") ?? "";
 
 async function connectUser(user: string) {
-  const r = await users.admin.createConnection("helpdesk", {
-    name: "chat",
-    kind: "user",
-    issuer: op.issuer,
-    clientId: op.clientId,
-    clientSecretRef: "chat-client-secret",
-    redirectUri: callbackUrl,
-    user,
-  }).catch(async (e) => {
-    if ((e as { problem?: { code: string } }).problem?.code !== "conflict") throw e;
-    return users.admin.authorizeConnection("helpdesk", "chat", { user });
-  });
+  const r = await users.admin
+    .createConnection("helpdesk", {
+      name: "chat",
+      kind: "user",
+      issuer: op.issuer,
+      clientId: op.clientId,
+      clientSecretRef: "chat-client-secret",
+      redirectUri: callbackUrl,
+      user,
+    })
+    .catch(async (e) => {
+      if ((e as { problem?: { code: string } }).problem?.code !== "conflict") throw e;
+      return users.admin.authorizeConnection("helpdesk", "chat", { user });
+    });
   return r.authorizationUrl as string;
 }
 
@@ -70,7 +76,12 @@ describe("OAuth connections against a real authorization server", () => {
     });
     expect(connection).toMatchObject({ kind: "service", scopes: ["chat:write"], systems: ["chat"], revocation: true });
     expect(connection.grants).toMatchObject([
-      { actingAs: { kind: "service", id: "service" }, status: "connected", scopesGranted: ["chat:write"], flagged: false },
+      {
+        actingAs: { kind: "service", id: "service" },
+        status: "connected",
+        scopesGranted: ["chat:write"],
+        flagged: false,
+      },
     ]);
 
     const run = await service.agent.startRun({ workspace: "support", workflow: "support-triage" });
@@ -98,10 +109,17 @@ describe("OAuth connections against a real authorization server", () => {
 
     const done = await callback(landing);
     expect(done.status).toBe(200);
-    expect(await done.json()).toMatchObject({ connection: "chat", actingAs: { kind: "user", id: "alice" }, status: "connected" });
+    expect(await done.json()).toMatchObject({
+      connection: "chat",
+      actingAs: { kind: "user", id: "alice" },
+      status: "connected",
+    });
     const replay = await callback(landing);
     expect(replay.status).toBe(400);
-    expect(await replay.json()).toMatchObject({ code: "invalid_request", detail: expect.stringMatching(/already used/) });
+    expect(await replay.json()).toMatchObject({
+      code: "invalid_request",
+      detail: expect.stringMatching(/already used/),
+    });
 
     const run = await users.agent.startRun({
       workspace: "helpdesk",
@@ -120,9 +138,9 @@ describe("OAuth connections against a real authorization server", () => {
     expect(refused.detail).toMatch(/no tokens for user:bob/);
     expect(h.systems.count("chat")).toBe(before);
     // a user workflow refuses a service run
-    expect(
-      (await problemOf(users.agent.startRun({ workspace: "helpdesk", workflow: "support-triage" }))).code,
-    ).toBe("invalid_request");
+    expect((await problemOf(users.agent.startRun({ workspace: "helpdesk", workflow: "support-triage" }))).code).toBe(
+      "invalid_request",
+    );
   });
 
   it("refreshes before expiry and stores the rotated refresh token", async () => {
@@ -131,7 +149,11 @@ describe("OAuth connections against a real authorization server", () => {
     const before = refreshes();
     for (let i = 1; i <= 2; i++) {
       clock.offsetMs += 2 * 3600_000;
-      const run = await users.agent.startRun({ workspace: "helpdesk", workflow: "support-triage", actingAs: "user:alice" });
+      const run = await users.agent.startRun({
+        workspace: "helpdesk",
+        workflow: "support-triage",
+        actingAs: "user:alice",
+      });
       expect(await post(users, run.id, `#support-refresh-${i}`)).toMatchObject({ status: "succeeded" });
       expect(refreshes()).toBe(before + i);
     }
@@ -143,7 +165,11 @@ describe("OAuth connections against a real authorization server", () => {
   });
 
   it("revokes at the provider, deletes the tokens, and refuses the next call", async () => {
-    const run = await users.agent.startRun({ workspace: "helpdesk", workflow: "support-triage", actingAs: "user:alice" });
+    const run = await users.agent.startRun({
+      workspace: "helpdesk",
+      workflow: "support-triage",
+      actingAs: "user:alice",
+    });
     await post(users, run.id, "#support-before-revoke");
     const token = lastChatToken();
     const r = await users.admin.revokeConnection("helpdesk", "chat", { kind: "user", id: "alice" });
@@ -199,21 +225,35 @@ describe("OAuth connections against a real authorization server", () => {
   it("disconnects: the connection is gone and calls say so", async () => {
     await users.admin.disconnect("helpdesk", "chat");
     expect((await problemOf(users.admin.getConnection("helpdesk", "chat"))).status).toBe(404);
-    const run = await users.agent.startRun({ workspace: "helpdesk", workflow: "support-triage", actingAs: "user:alice" });
+    const run = await users.agent.startRun({
+      workspace: "helpdesk",
+      workflow: "support-triage",
+      actingAs: "user:alice",
+    });
     const refused = await problemOf(post(users, run.id));
-    expect(refused).toMatchObject({ code: "credentials_unavailable", detail: expect.stringMatching(/no connection chat/) });
+    expect(refused).toMatchObject({
+      code: "credentials_unavailable",
+      detail: expect.stringMatching(/no connection chat/),
+    });
     expect(await users.auditor.exportAudit("helpdesk")).toContain('"connection.deleted"');
   });
 });
 
 describe("connection scopes and addresses", () => {
   it("refuses scopes the workflows do not need and blanket scopes unless an admin accepts them", async () => {
-    const base = { kind: "service" as const, issuer: op.issuer, clientId: op.clientId, clientSecretRef: "chat-client-secret" };
+    const base = {
+      kind: "service" as const,
+      issuer: op.issuer,
+      clientId: op.clientId,
+      clientSecretRef: "chat-client-secret",
+    };
     const extra = await problemOf(
       users.admin.createConnection("helpdesk", { ...base, name: "chat", scopes: ["chat:write", "chat:read"] }),
     );
     expect(extra).toMatchObject({ status: 422, code: "scope_rejected", scopes: ["chat:read"] });
-    const blanket = await problemOf(service.admin.createConnection("support", { ...base, name: "everything", scopes: ["*"] }));
+    const blanket = await problemOf(
+      service.admin.createConnection("support", { ...base, name: "everything", scopes: ["*"] }),
+    );
     expect(blanket).toMatchObject({ status: 422, code: "scope_rejected", scopes: ["*"] });
     expect((await problemOf(service.agent.listConnections("support"))).status).toBe(403);
   });
@@ -221,7 +261,9 @@ describe("connection scopes and addresses", () => {
   it("flags a grant wider than asked, and keeps an admin's acceptance of a blanket scope with its reason", async () => {
     const tokenServer = createServer((_req, res) => {
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ access_token: "wide-token", token_type: "bearer", expires_in: 3600, scope: "files:* admin" }));
+      res.end(
+        JSON.stringify({ access_token: "wide-token", token_type: "bearer", expires_in: 3600, scope: "files:* admin" }),
+      );
     });
     await new Promise<void>((r) => tokenServer.listen(0, "127.0.0.1", r));
     try {
@@ -234,7 +276,10 @@ describe("connection scopes and addresses", () => {
         scopes: ["files:*"],
         acceptBlanketScopes: { reason: "the files API has no narrower scope" },
       });
-      expect(connection.blanketAccepted).toMatchObject({ scopes: ["files:*"], reason: "the files API has no narrower scope" });
+      expect(connection.blanketAccepted).toMatchObject({
+        scopes: ["files:*"],
+        reason: "the files API has no narrower scope",
+      });
       expect(connection.grants).toMatchObject([{ flagged: true, scopesWider: ["admin"] }]);
     } finally {
       tokenServer.close();
@@ -244,7 +289,13 @@ describe("connection scopes and addresses", () => {
   it("refuses OAuth endpoints in link-local, metadata and private ranges", async () => {
     for (const issuer of ["http://169.254.169.254/", "http://10.1.2.3/", "https://[fd00:ec2::254]/"]) {
       const p = await problemOf(
-        service.admin.createConnection("support", { name: "meta", kind: "service", issuer, clientId: "x", scopes: ["a"] }),
+        service.admin.createConnection("support", {
+          name: "meta",
+          kind: "service",
+          issuer,
+          clientId: "x",
+          scopes: ["a"],
+        }),
       );
       expect(p).toMatchObject({ status: 422, code: "outbound_refused" });
     }

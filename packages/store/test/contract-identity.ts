@@ -97,7 +97,14 @@ export function identityContract(name: string, make: () => Promise<TestStore>): 
 
     it("retires a rotated key once", async () => {
       const keys = store.scope("ta").keys;
-      const key = { workspaceId: "wa", name: "k", role: "agent" as const, secretHash: "h", createdAt: t0, createdBy: null };
+      const key = {
+        workspaceId: "wa",
+        name: "k",
+        role: "agent" as const,
+        secretHash: "h",
+        createdAt: t0,
+        createdBy: null,
+      };
       await keys.create({ ...key, id: "key_old" });
       await keys.create({ ...key, id: "key_new" });
       expect(await store.scope("tb").keys.retire("key_old", "key_new", t0)).toBe(false);

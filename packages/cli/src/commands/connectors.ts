@@ -39,7 +39,8 @@ export function connectorCommands(program: Command, globals: () => GlobalOptions
     .option("--service-account <id>", "kind service: the service account's id")
     .option("--accept-blanket-scopes <reason>", "admin: accept blanket scopes such as * or admin, with a reason")
     .action(async (name: string, o) => {
-      if (o.kind !== "user" && o.kind !== "service") throw new CliError(`--kind must be user or service (got ${o.kind})`);
+      if (o.kind !== "user" && o.kind !== "service")
+        throw new CliError(`--kind must be user or service (got ${o.kind})`);
       if (!o.issuer && !o.tokenEndpoint) throw new CliError("give --issuer (discovery) or --token-endpoint");
       const r = await client().createConnection(o.workspace, {
         name,
@@ -65,7 +66,9 @@ export function connectorCommands(program: Command, globals: () => GlobalOptions
       if (json()) return printJson(r);
       process.stdout.write(`${renderConnections([r.connection])}\n`);
       if (r.authorizationUrl)
-        process.stdout.write(`${pc.yellow("open this URL as the user to finish (single use, 10 minutes):")}\n${r.authorizationUrl}\n`);
+        process.stdout.write(
+          `${pc.yellow("open this URL as the user to finish (single use, 10 minutes):")}\n${r.authorizationUrl}\n`,
+        );
     });
 
   connectors
@@ -89,7 +92,9 @@ export function connectorCommands(program: Command, globals: () => GlobalOptions
     .requiredOption("--workspace <ws>")
     .action(async (name: string, o) => {
       await client().disconnect(o.workspace, name);
-      json() ? printJson({ connection: name, disconnected: true }) : process.stdout.write(`connection ${name} removed\n`);
+      json()
+        ? printJson({ connection: name, disconnected: true })
+        : process.stdout.write(`connection ${name} removed\n`);
     });
 }
 

@@ -5,7 +5,8 @@ import { isBlanketScope, parseScopeString, scopesNeeded, widerScopes } from "./s
 describe("scopes", () => {
   it("recognises blanket scopes and leaves narrow ones alone", () => {
     for (const s of ["*", "all", "ADMIN", "repo:*", "chat.*"]) expect(isBlanketScope(s)).toBe(true);
-    for (const s of ["chat:write", "issues:read", "administrator.read", "openid"]) expect(isBlanketScope(s)).toBe(false);
+    for (const s of ["chat:write", "issues:read", "administrator.read", "openid"])
+      expect(isBlanketScope(s)).toBe(false);
   });
 
   it("builds the scopes a connection needs from the systems that use it", () => {
@@ -16,7 +17,10 @@ describe("scopes", () => {
         tracker: { connector: { type: "http", auth: { type: "bearer", secretRef: "t" } }, scopes: ["issues:read"] },
       },
     };
-    expect(scopesNeeded([manifest], "slack")).toEqual({ scopes: ["chat:write", "files:read"], systems: ["chat", "files"] });
+    expect(scopesNeeded([manifest], "slack")).toEqual({
+      scopes: ["chat:write", "files:read"],
+      systems: ["chat", "files"],
+    });
     expect(scopesNeeded([manifest], "other")).toEqual({ scopes: [], systems: [] });
   });
 

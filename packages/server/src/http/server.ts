@@ -24,6 +24,10 @@ declare module "fastify" {
     principal: Principal;
   }
 }
+  interface FastifyInstance {
+    /** every route registered (method and URL pattern) */
+    tollgateRoutes: { method: string; url: string }[];
+  }
 
 export interface HttpOptions {
   logger: boolean | object;
@@ -46,6 +50,12 @@ export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance
   app.addContentTypeParser(yamlTypes, { parseAs: "string" }, (_req, body, done) => done(null, body));
   app.decorateRequest("principal", null as unknown as Principal);
   app.setErrorHandler(problemHandler);
+  // every route, so the tenant-isolation suite can prove it covers each one
+  const routes: { method: string; url: string }[] = [];
+  app.decorate("tollgateRoutes", routes);
+  app.addHook("onRoute", (r) => {
+    for (const method of [r.method].flat()) if (method !== "HEAD") routes.push({ method, url: r.url });
+  });
   app.setNotFoundHandler((req, reply) =>
     problemHandler(
       Object.assign(new Error(`no route ${req.method} ${req.url.split("?")[0]}`), { statusCode: 404 }),

@@ -84,7 +84,10 @@ export class ConnectionService {
     if (blanket.length > 0 && p.role !== "admin")
       throw new TollgateError("forbidden", "only a workspace admin may accept blanket scopes");
     if (input.kind === "user" && !input.redirectUri)
-      throw new TollgateError("invalid_request", "a user connection needs redirectUri (this server's /v1/oauth/callback)");
+      throw new TollgateError(
+        "invalid_request",
+        "a user connection needs redirectUri (this server's /v1/oauth/callback)",
+      );
     const clientSecret = await this.clientSecret(tenantId, workspaceId, input.clientSecretRef);
     const endpoints = await this.client.endpoints(input);
     const now = iso(this.clock);
@@ -141,7 +144,13 @@ export class ConnectionService {
   }
 
   /** Another identity (or the same one again, after a revocation) connects: a URL for a user, new tokens for a service. */
-  async authorize(p: Principal, tenantId: string, workspaceId: string, name: string, who: { user?: string; serviceAccount?: string }) {
+  async authorize(
+    p: Principal,
+    tenantId: string,
+    workspaceId: string,
+    name: string,
+    who: { user?: string; serviceAccount?: string },
+  ) {
     const conn = await this.connection(tenantId, workspaceId, name);
     const subject = this.subjectOf({ kind: conn.kind, ...who });
     const clientSecret = await this.clientSecret(tenantId, workspaceId, conn.clientSecretRef ?? undefined);
@@ -164,15 +173,25 @@ export class ConnectionService {
     const state = callbackUrl.searchParams.get("state");
     if (!state) throw new TollgateError("invalid_request", "the callback has no state parameter");
     const pending = await this.store.findOAuthState(sha256(state));
-    if (!pending) throw new TollgateError("invalid_request", "unknown or already used state: start the connection again");
+    if (!pending)
+      throw new TollgateError("invalid_request", "unknown or already used state: start the connection again");
     const scope = this.store.scope(pending.tenantId);
     if (!(await scope.oauth.takeState(pending.stateHash)))
       throw new TollgateError("invalid_request", "this state was already used: start the connection again");
     if (iso(this.clock) > pending.expiresAt)
       throw new TollgateError("invalid_request", "this authorization request expired: start the connection again");
     const conn = await this.connection(pending.tenantId, pending.workspaceId, pending.connection);
-    const clientSecret = await this.clientSecret(pending.tenantId, pending.workspaceId, conn.clientSecretRef ?? undefined);
-    const codeVerifier = await this.vault.open(pending.tenantId, "oauth_states", pending.stateHash, pending.verifierSealed);
+    const clientSecret = await this.clientSecret(
+      pending.tenantId,
+      pending.workspaceId,
+      conn.clientSecretRef ?? undefined,
+    );
+    const codeVerifier = await this.vault.open(
+      pending.tenantId,
+      "oauth_states",
+      pending.stateHash,
+      pending.verifierSealed,
+    );
     const tokens = await this.client.exchangeCode(this.settings(conn, clientSecret), {
       callback: callbackUrl,
       state,
@@ -262,9 +281,13 @@ export class ConnectionService {
 
   private async refresh(tenantId: string, grant: OAuthGrantRecord, old: StoredTokens): Promise<string> {
     const conn = await this.connection(tenantId, grant.workspaceId, grant.connection);
-    const settings = this.settings(conn, await this.clientSecret(tenantId, grant.workspaceId, conn.clientSecretRef ?? undefined));
+    const settings = this.settings(
+      conn,
+      await this.clientSecret(tenantId, grant.workspaceId, conn.clientSecretRef ?? undefined),
+    );
     let fresh: TokenSet;
-    if (old.refreshToken) fresh = await this.client.refresh(settings, old.refreshToken).catch(this.refreshFailed(grant));
+    if (old.refreshToken)
+      fresh = await this.client.refresh(settings, old.refreshToken).catch(this.refreshFailed(grant));
     else if (conn.kind === "service") fresh = await this.client.clientCredentials(settings, conn.scopes);
     else
       throw new TollgateError(
@@ -311,7 +334,11 @@ export class ConnectionService {
     // Someone changed the grant meanwhile (a revocation, or another replica's refresh): read it again.
     const current = await this.store.scope(tenantId).oauth.getGrant(grant.workspaceId, grant.connection, grant.subject);
     if (!current?.tokensSealed)
-      throw await this.unavailable({ tenantId, workspaceId: grant.workspaceId, connection: grant.connection }, grant.subject, current);
+      throw await this.unavailable(
+        { tenantId, workspaceId: grant.workspaceId, connection: grant.connection },
+        grant.subject,
+        current,
+      );
     return (await this.openTokens(tenantId, current)).accessToken;
   }
 
@@ -523,9 +550,14 @@ export class ConnectionService {
     return [...new Set(asked)].sort();
   }
 
-  private subjectOf(input: { kind: "user" | "service"; user?: string | undefined; serviceAccount?: string | undefined }) {
+  private subjectOf(input: {
+    kind: "user" | "service";
+    user?: string | undefined;
+    serviceAccount?: string | undefined;
+  }) {
     if (input.kind === "user") {
-      if (!input.user) throw new TollgateError("invalid_request", "a user connection needs user: the id of who connects");
+      if (!input.user)
+        throw new TollgateError("invalid_request", "a user connection needs user: the id of who connects");
       return formatActingAs(parseActingAsInput({ kind: "user", id: input.user }));
     }
     return formatActingAs(parseActingAsInput({ kind: "service", id: input.serviceAccount }));
@@ -535,7 +567,10 @@ export class ConnectionService {
     if (ref === undefined) return undefined;
     const secret = await this.vault.getSecret(tenantId, workspaceId, ref);
     if (secret === undefined)
-      throw new TollgateError("invalid_request", `secret ${ref} (clientSecretRef) is not set in workspace ${workspaceId}`);
+      throw new TollgateError(
+        "invalid_request",
+        `secret ${ref} (clientSecretRef) is not set in workspace ${workspaceId}`,
+      );
     return secret;
   }
 

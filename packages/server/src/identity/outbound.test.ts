@@ -23,7 +23,9 @@ describe("outbound address checks", () => {
   it("reads the setting and names a bad value", () => {
     expect(parsePrivateNetworks(undefined, "X")).toBe("loopback");
     expect(parsePrivateNetworks("none", "X")).toBe("none");
-    expect(() => parsePrivateNetworks("yes", "TOLLGATE_ALLOW_PRIVATE_NETWORKS")).toThrow(/none, loopback, private, all/);
+    expect(() => parsePrivateNetworks("yes", "TOLLGATE_ALLOW_PRIVATE_NETWORKS")).toThrow(
+      /none, loopback, private, all/,
+    );
   });
 
   it("checks the address actually dialled: a literal IP and a name resolving to loopback", async () => {

@@ -65,8 +65,7 @@ export function refusalOf(address: string, setting: PrivateNetworks): string | u
   const type = family === 4 ? "ipv4" : "ipv6";
   if (alwaysInternal.check(ip, type)) return `${ip} is a link-local, metadata or reserved address`;
   if (loopback.check(ip, type)) return setting === "none" ? `${ip} is a loopback address` : undefined;
-  if (privateRanges.check(ip, type))
-    return setting === "private" ? undefined : `${ip} is in a private network range`;
+  if (privateRanges.check(ip, type)) return setting === "private" ? undefined : `${ip} is in a private network range`;
   return undefined;
 }
 

@@ -60,7 +60,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("created_at", "varchar(32)", (c) => c.notNull())
     .addColumn("created_by", "varchar(64)")
     .execute();
-  await db.schema.createIndex("oauth_states_tenant").on("oauth_states").columns(["tenant_id", "workspace_id"]).execute();
+  await db.schema
+    .createIndex("oauth_states_tenant")
+    .on("oauth_states")
+    .columns(["tenant_id", "workspace_id"])
+    .execute();
 
   await db.schema.alterTable("tool_calls").addColumn("acting_as", "text").execute();
   await db.schema.alterTable("api_keys").addColumn("expires_at", "varchar(32)").execute();

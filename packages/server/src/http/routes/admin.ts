@@ -12,7 +12,14 @@ const createKey = z
   .object({ name: z.string().min(1).max(200), role: z.enum(["admin", "approver", "auditor", "agent"]) })
   .strict();
 const rotateKey = z
-  .object({ graceSeconds: z.number().int().min(0).max(30 * 86_400).default(86_400) })
+  .object({
+    graceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400)
+      .default(86_400),
+  })
   .strict();
 const putSecret = z.object({ value: z.string().min(1).max(65_536) }).strict();
 const secretName = z

@@ -4,7 +4,9 @@ import { can, workspaceAccess } from "../../identity/access.js";
 import type { Services } from "../../services.js";
 import { parseInput } from "../input.js";
 
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "must be 1-128 letters, digits, dots, dashes or underscores");
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "must be 1-128 letters, digits, dots, dashes or underscores");
 const url = z.string().min(1).max(2000);
 const scope = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/, "must be a scope token (RFC 6749 §3.3)");
 const identityId = z.string().min(1).max(200);
@@ -19,12 +21,18 @@ const createConnection = z
       .strict()
       .optional(),
     clientId: z.string().min(1).max(500),
-    clientSecretRef: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "must name a workspace secret").optional(),
+    clientSecretRef: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,128}$/, "must name a workspace secret")
+      .optional(),
     scopes: z.array(scope).max(100).optional(),
     redirectUri: url.optional(),
     user: identityId.optional(),
     serviceAccount: identityId.optional(),
-    acceptBlanketScopes: z.object({ reason: z.string().min(3).max(1000) }).strict().optional(),
+    acceptBlanketScopes: z
+      .object({ reason: z.string().min(3).max(1000) })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((b) => b.issuer !== undefined || b.endpoints !== undefined, {
@@ -32,7 +40,13 @@ const createConnection = z
     path: ["issuer"],
   });
 const authorize = z.object({ user: identityId.optional(), serviceAccount: identityId.optional() }).strict();
-const revoke = z.object({ actingAs: z.union([z.string().min(1).max(210), z.object({ kind: z.string(), id: z.string().optional() })]).optional() }).strict();
+const revoke = z
+  .object({
+    actingAs: z
+      .union([z.string().min(1).max(210), z.object({ kind: z.string(), id: z.string().optional() })])
+      .optional(),
+  })
+  .strict();
 
 /** OAuth connections of a workspace, and the provider's redirect back. */
 export function connectionRoutes(app: FastifyInstance, s: Services): void {
@@ -64,7 +78,8 @@ export function connectionRoutes(app: FastifyInstance, s: Services): void {
   app.post<{ Params: { ws: string; name: string } }>("/v1/workspaces/:ws/connections/:name/revoke", async (req) => {
     const tenantId = await workspaceAccess(s.store, req.principal, req.params.ws, can.manage);
     const body = parseInput(revoke, req.body);
-    const actingAs = typeof body.actingAs === "object" ? `${body.actingAs.kind}:${body.actingAs.id ?? "service"}` : body.actingAs;
+    const actingAs =
+      typeof body.actingAs === "object" ? `${body.actingAs.kind}:${body.actingAs.id ?? "service"}` : body.actingAs;
     return s.connections.revoke(req.principal, tenantId, req.params.ws, req.params.name, actingAs);
   });
 
