@@ -48,7 +48,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       logger: opts.logger ?? false,
       ...(opts.clock ? { clock: opts.clock } : {}),
       env,
-      allowPrivateNetworks: parsePrivateNetworks(env.TOLLGATE_ALLOW_PRIVATE_NETWORKS, "TOLLGATE_ALLOW_PRIVATE_NETWORKS"),
+      allowPrivateNetworks: parsePrivateNetworks(
+        env.TOLLGATE_ALLOW_PRIVATE_NETWORKS,
+        "TOLLGATE_ALLOW_PRIVATE_NETWORKS",
+      ),
       ...opts.tuning,
     });
     const boot = await tollgate.services.keys.bootstrapOperator(env.TOLLGATE_ADMIN_KEY || undefined);

@@ -29,7 +29,10 @@ export const toToolCallRecord = (r: ToolCallsTable): ToolCallRecord => ({
   actingAs: r.acting_as ?? null,
 });
 
-export type NewToolCall = Omit<ToolCallRecord, "tenantId" | "result" | "error" | "attempts" | "finishedAt" | "actingAs"> & {
+export type NewToolCall = Omit<
+  ToolCallRecord,
+  "tenantId" | "result" | "error" | "attempts" | "finishedAt" | "actingAs"
+> & {
   actingAs?: string | null;
 };
 
