@@ -105,6 +105,37 @@ export class RunWatcher {
     this.check(seen.tenantId, seen.runId, true);
   }
 
+  /**
+   * A cap refused a call: that is 100% of it, whatever was spent (a reservation can be refused
+   * before the last cent is used). Same condition key as the threshold alert, so it alerts once.
+   */
+  capReached(c: {
+    tenantId: string;
+    workspaceId: string;
+    runId: string;
+    budget: string;
+    limit: number;
+    period?: string;
+  }): void {
+    const workspaceCap = c.period !== undefined;
+    this.alerts.raiseQuietly({
+      tenantId: c.tenantId,
+      workspaceId: c.workspaceId,
+      kind: workspaceCap ? "spend_cap_threshold" : "budget_threshold",
+      severity: "critical",
+      runId: c.runId,
+      message: workspaceCap
+        ? `workspace ${c.workspaceId} reached its ${c.budget} model spend cap of $${c.limit} for ${c.period}; run ${c.runId} was stopped`
+        : `run ${c.runId} reached its ${c.budget} budget (${c.limit}) and was stopped`,
+      data: workspaceCap
+        ? { cap: c.budget, period: c.period, level: 100, limitUsd: c.limit, refused: true }
+        : { budget: c.budget, level: 100, limit: c.limit, refused: true },
+      dedupeKey: workspaceCap
+        ? `spend:${c.workspaceId}:${c.budget}:${c.period}:100`
+        : `budget:${c.runId}:${c.budget}:100`,
+    });
+  }
+
   /** Resolves when every check started so far has ended (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);

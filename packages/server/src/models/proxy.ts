@@ -232,6 +232,14 @@ export class ModelProxyService {
     } catch (e) {
       if (e instanceof SpendCapRefusal) {
         await this.calls.stopRun(p, run, e.stopReason);
+        this.watcher.capReached({
+          tenantId: p.tenantId,
+          workspaceId: run.workspaceId,
+          runId: run.id,
+          budget: e.cap,
+          limit: e.limit,
+          period: e.cap === "daily" ? periods.day : periods.month,
+        });
         throw new TollgateError(
           "budget_exceeded",
           `workspace ${run.workspaceId} reached its ${e.cap} model spend cap of $${e.limit}; run ${run.id} was stopped`,
@@ -257,8 +265,11 @@ export class ModelProxyService {
         { stopReason: fresh?.stopReason ?? null },
       );
     const calls = wf.budgets.modelCalls;
+    const reached = (budget: string, limit: number) =>
+      this.watcher.capReached({ tenantId: p.tenantId, workspaceId: run.workspaceId, runId: run.id, budget, limit });
     if (calls !== undefined && fresh.modelCalls >= calls) {
       await this.calls.stopRun(p, run, "model_calls_exceeded");
+      reached("modelCalls", calls);
       throw new TollgateError(
         "budget_exceeded",
         `run ${run.id} used its budget of ${calls} model calls and was stopped`,
@@ -267,6 +278,7 @@ export class ModelProxyService {
     }
     const budget = wf.budgets.costUsd ?? 0;
     await this.calls.stopRun(p, run, "cost_exceeded");
+    reached("costUsd", budget);
     throw new TollgateError(
       "budget_exceeded",
       `run ${run.id} cannot afford this model call: it may cost up to $${reservedUsd.toFixed(6)} and $${Math.max(0, budget - fresh.costUsd).toFixed(6)} of its $${budget} budget is left; the run was stopped`,
