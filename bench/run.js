@@ -67,8 +67,10 @@ async function main() {
   );
   const systemsUrl = systems.match[1];
   const adminKey = "bench-operator-key";
+  // BENCH_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server process.
+  const nodeOptions = process.env.BENCH_SERVER_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [];
   const server = await child(
-    ["packages/cli/bin/tollgate.js", "serve", "--port", "0", "--data-dir", dataDir],
+    [...nodeOptions, "packages/cli/bin/tollgate.js", "serve", "--port", "0", "--data-dir", dataDir],
     { TOLLGATE_ADMIN_KEY: adminKey },
     /listening on (http:\/\/[^\s]+)/,
   );
@@ -83,8 +85,10 @@ async function main() {
     const agentKey = (await op.createKey("bench", "bench-agent", "agent")).key;
     for (const [system, token] of Object.entries(DEFAULT_TOKENS))
       await admin.putSecret("bench", `${system}-token`, token);
-    // No tool-call cap and no loop guard: the bench makes thousands of calls in one run.
-    const manifest = workflowYaml(systemsUrl).replace(/^budgets:.*$/m, "budgets: { wallClock: 4h }");
+    // No tool-call cap, no loop guard and no rate limits: the bench makes thousands of calls in one run.
+    const manifest = workflowYaml(systemsUrl)
+      .replace(/^budgets:.*$/m, "budgets: { wallClock: 4h }")
+      .replace(/^rateLimits:.*$/m, "");
     await admin.putWorkflow("bench", "support-triage", manifest);
     const agent = op.withKey(agentKey);
     const run = await agent.startRun({ workspace: "bench", workflow: "support-triage" });

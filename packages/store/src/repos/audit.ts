@@ -32,28 +32,17 @@ export class AuditRepo {
   ) {}
 
   /**
-   * Appends events to the tenant's chain. Must run inside a transaction: the head row is locked
-   * first (a no-op UPDATE takes the row lock on PostgreSQL; SQLite serialises writers), so two
-   * writers can never link to the same predecessor.
+   * Appends events to the tenant's chain. Must run inside a transaction. The first statement
+   * moves the head's sequence on by the number of events and returns the previous hash: on
+   * PostgreSQL that UPDATE holds the head row's lock until commit, SQLite serialises writers, so
+   * two writers can never link to the same predecessor. Three statements per append (four the
+   * first time a tenant writes).
    */
   async append(events: NewAuditEvent[], now: string): Promise<ChainedAuditEvent[]> {
     if (events.length === 0) return [];
-    await this.db
-      .insertInto("audit_heads")
-      .values({ tenant_id: this.tenantId, seq: 0, hash: genesisHash })
-      .onConflict((oc) => oc.column("tenant_id").doNothing())
-      .execute();
-    await this.db
-      .updateTable("audit_heads")
-      .set((eb) => ({ seq: eb.ref("seq") }))
-      .where("tenant_id", "=", this.tenantId)
-      .execute();
-    const head = await this.db
-      .selectFrom("audit_heads")
-      .select(["seq", "hash"])
-      .where("tenant_id", "=", this.tenantId)
-      .executeTakeFirstOrThrow();
-    let seq = Number(head.seq);
+    const head = (await this.reserve(events.length)) ?? (await this.createHead().then(() => this.reserve(events.length)));
+    if (!head) throw new Error(`audit head of tenant ${this.tenantId} could not be reserved`);
+    let seq = Number(head.seq) - events.length;
     let prev = head.hash;
     const out: ChainedAuditEvent[] = [];
     for (const e of events) {
@@ -94,6 +83,24 @@ export class AuditRepo {
       .execute();
     await this.db.updateTable("audit_heads").set({ seq, hash: prev }).where("tenant_id", "=", this.tenantId).execute();
     return out;
+  }
+
+  /** Moves the head on by n; returns the new last seq and the hash the first new event links to. */
+  private reserve(n: number): Promise<{ seq: number; hash: string } | undefined> {
+    return this.db
+      .updateTable("audit_heads")
+      .set((eb) => ({ seq: eb("seq", "+", n) }))
+      .where("tenant_id", "=", this.tenantId)
+      .returning(["seq", "hash"])
+      .executeTakeFirst();
+  }
+
+  private async createHead(): Promise<void> {
+    await this.db
+      .insertInto("audit_heads")
+      .values({ tenant_id: this.tenantId, seq: 0, hash: genesisHash })
+      .onConflict((oc) => oc.column("tenant_id").doNothing())
+      .execute();
   }
 
   async list(q: AuditQuery): Promise<ChainedAuditEvent[]> {
