@@ -152,7 +152,8 @@ export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeM
     const input = tokens(promptText(body));
     const out = answer(api, body);
     await sleep(chunkDelayMs);
-    if (api === "openai") return body.stream === true ? openaiStream(res, body, input, out) : openaiJson(res, body, input, out);
+    if (api === "openai")
+      return body.stream === true ? openaiStream(res, body, input, out) : openaiJson(res, body, input, out);
     return body.stream === true ? anthropicStream(res, body, input, out) : anthropicJson(res, body, input, out);
   }
 
@@ -229,7 +230,9 @@ export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeM
       await sleep(chunkDelayMs);
       res.write(
         chunk({
-          tool_calls: [{ index: 0, id: out.tool.id, type: "function", function: { name: out.tool.name, arguments: "" } }],
+          tool_calls: [
+            { index: 0, id: out.tool.id, type: "function", function: { name: out.tool.name, arguments: "" } },
+          ],
         }),
       );
       for (const p of pieces(out.tool.args)) {

@@ -27,7 +27,12 @@ async function workspace(tenant: string, id: string): Promise<Workspace & { key:
   return { ...ws, key: (await h.operator.createKey(id, `${id}-agent`, "agent")).key };
 }
 
-const chat = (ws: { agent: { openaiBaseUrl(id: string): string }; key: string }, runId: string, content: string, extra = {}) =>
+const chat = (
+  ws: { agent: { openaiBaseUrl(id: string): string }; key: string },
+  runId: string,
+  content: string,
+  extra = {},
+) =>
   new OpenAI({ baseURL: ws.agent.openaiBaseUrl(runId), apiKey: ws.key, maxRetries: 0 }).chat.completions.create({
     model: "gpt-4o-mini",
     messages: [{ role: "user", content }],
@@ -77,7 +82,12 @@ describe("usage", () => {
       inputTokens: c.usage.input_tokens,
       outputTokens: c.usage.output_tokens,
     });
-    expect(group("(tools)")?.toolCalls).toEqual({ total: 3, byClass: { READ: 1, DELETE: 1, WRITE: 1 }, blocked: 1, failed: 0 });
+    expect(group("(tools)")?.toolCalls).toEqual({
+      total: 3,
+      byClass: { READ: 1, DELETE: 1, WRITE: 1 },
+      blocked: 1,
+      failed: 0,
+    });
     expect(group("(tools)")?.approvals).toEqual({ total: 1, byStatus: { pending: 1 } });
     const runCost = (await ws.agent.getRun(run.id)).usage.costUsd;
     expect(byModel.totals.costUsd).toBeCloseTo(runCost, 6);
@@ -180,7 +190,10 @@ describe("alerts", () => {
     for (let i = 0; i < 5; i++) await problemOf(ws.agent.callTool(run.id, "tracker.delete_issue", { id: `SUP-${i}` }));
     const burst = await alertsOf(ws, "call_burst");
     expect(burst).toHaveLength(1);
-    expect(burst[0]).toMatchObject({ runId: run.id, data: { count: 5, last: { name: "tracker.delete_issue", outcome: "blocked" } } });
+    expect(burst[0]).toMatchObject({
+      runId: run.id,
+      data: { count: 5, last: { name: "tracker.delete_issue", outcome: "blocked" } },
+    });
     expect(await alertsOf(ws, "repeated_call")).toHaveLength(0);
 
     for (let i = 0; i < 3; i++) await ws.agent.callTool(run.id, "helpdesk.get_ticket", { id: "T-1001" });
@@ -238,9 +251,14 @@ describe("alerts", () => {
       const [alert] = await alertsOf(ws, "call_burst");
       expect(alert?.delivery).toBe("delivered");
       const delivery = received.find((r) => r.headers["x-tollgate-event"] === "alert.raised");
-      expect(JSON.parse(delivery!.body)).toMatchObject({ event: "alert.raised", alert: { id: alert!.id, kind: "call_burst" } });
+      expect(JSON.parse(delivery!.body)).toMatchObject({
+        event: "alert.raised",
+        alert: { id: alert!.id, kind: "call_burst" },
+      });
       const signature = String(delivery!.headers["x-tollgate-signature"]);
-      expect(verifyWebhook("whsec-0123456789abcdef", signature, delivery!.body, Math.floor(Date.now() / 1000))).toBe(true);
+      expect(verifyWebhook("whsec-0123456789abcdef", signature, delivery!.body, Math.floor(Date.now() / 1000))).toBe(
+        true,
+      );
     } finally {
       await new Promise((r) => receiver.close(r));
     }

@@ -82,7 +82,10 @@ describe("the model proxy with the official openai client", () => {
     const tools = [
       {
         type: "function" as const,
-        function: { name: "tracker__search_issues", parameters: { type: "object", properties: { q: { type: "string" } } } },
+        function: {
+          name: "tracker__search_issues",
+          parameters: { type: "object", properties: { q: { type: "string" } } },
+        },
       },
     ];
     const c = await openai(run.id).chat.completions.create({ model: "gpt-4o-mini", messages: ticket, tools });
@@ -263,7 +266,11 @@ describe("prompt minimisation", () => {
 
 describe("model-call caps and cost reservations", () => {
   it("stops the run at its model-call cap with a typed reason", async () => {
-    await ws.admin.putWorkflow("support", "two-calls", workflowVariant(h, "two-calls", "{ modelCalls: 2, costUsd: 5 }"));
+    await ws.admin.putWorkflow(
+      "support",
+      "two-calls",
+      workflowVariant(h, "two-calls", "{ modelCalls: 2, costUsd: 5 }"),
+    );
     const run = await startRun("two-calls");
     for (let i = 0; i < 2; i++)
       await openai(run.id).chat.completions.create({ model: "gpt-4o-mini", messages: ticket });
@@ -299,7 +306,10 @@ describe("model-call caps and cost reservations", () => {
     for (const r of refused)
       expect(["budget_exceeded", "run_not_running"]).toContain((r.reason as { code: string }).code);
     const after = await ws.agent.getRun(run.id);
-    const spent = ok.reduce((sum, r) => sum + (r.value.usage!.prompt_tokens * 10 + r.value.usage!.completion_tokens * 20) / 1e6, 0);
+    const spent = ok.reduce(
+      (sum, r) => sum + (r.value.usage!.prompt_tokens * 10 + r.value.usage!.completion_tokens * 20) / 1e6,
+      0,
+    );
     expect(after.usage.costUsd).toBeCloseTo(spent, 12);
     expect(after.usage.costUsd).toBeLessThanOrEqual(0.02);
     expect(model.requests()).toHaveLength(ok.length);

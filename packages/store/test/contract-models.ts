@@ -49,6 +49,7 @@ export function modelsContract(name: string, make: () => Promise<TestStore>): vo
       promptChars: 100,
       redacted: [] as string[],
       redactions: 0,
+      sentKinds: [] as string[],
       reservedUsd: 0.01,
       requestedBy: "key_1",
       createdAt: at(2),
@@ -68,7 +69,9 @@ export function modelsContract(name: string, make: () => Promise<TestStore>): vo
       };
       await s.modelConfig.putProvider(p);
       await s.modelConfig.putProvider({ ...p, models: ["gpt-4o-mini", "gpt-4o"], updatedAt: at(2) });
-      expect(await s.modelConfig.providers("wa")).toEqual([{ ...p, models: ["gpt-4o-mini", "gpt-4o"], updatedAt: at(2) }]);
+      expect(await s.modelConfig.providers("wa")).toEqual([
+        { ...p, models: ["gpt-4o-mini", "gpt-4o"], updatedAt: at(2) },
+      ]);
       expect(await store.scope("tb").modelConfig.providers("wa")).toEqual([]);
       await s.modelConfig.putSettings({
         workspaceId: "wa",

@@ -127,7 +127,9 @@ export class AlertService {
   }
 
   private track(p: Promise<unknown>): void {
-    const tracked = p.catch((e: unknown) => this.log("raising an alert failed", e)).finally(() => this.pending.delete(tracked));
+    const tracked = p
+      .catch((e: unknown) => this.log("raising an alert failed", e))
+      .finally(() => this.pending.delete(tracked));
     this.pending.add(tracked);
   }
 

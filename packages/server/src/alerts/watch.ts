@@ -163,7 +163,11 @@ export class RunWatcher {
           severity: "warning",
           runId: c.runId,
           message: `run ${c.runId} had ${state.bad.length} blocked or failed calls within ${Math.round(this.opts.burstWindowMs / 1000)} s (last: ${c.name}, ${c.outcome})`,
-          data: { count: state.bad.length, windowMs: this.opts.burstWindowMs, last: { kind: c.kind, name: c.name, outcome: c.outcome } },
+          data: {
+            count: state.bad.length,
+            windowMs: this.opts.burstWindowMs,
+            last: { kind: c.kind, name: c.name, outcome: c.outcome },
+          },
           dedupeKey: `call_burst:${c.runId}`,
         });
     }

@@ -74,7 +74,11 @@ const detectEverything: RedactionOptions = { kinds: ["secrets", "pii"] };
 
 /** Refuses inside the intent transaction so the run's reservation rolls back with it. */
 class SpendCapRefusal extends Error {
-  constructor(readonly stopReason: string, readonly cap: string, readonly limit: number) {
+  constructor(
+    readonly stopReason: string,
+    readonly cap: string,
+    readonly limit: number,
+  ) {
     super(stopReason);
   }
 }
@@ -252,13 +256,27 @@ export class ModelProxyService {
       });
     }
     if (!reserved) return this.budgetExhausted(p, run, wf, reservedUsd);
-    return { id, run, resolved, wire, reservedUsd, periods, requestHash: seen.requestHash, startedAt: nowDate.getTime() };
+    return {
+      id,
+      run,
+      resolved,
+      wire,
+      reservedUsd,
+      periods,
+      requestHash: seen.requestHash,
+      startedAt: nowDate.getTime(),
+    };
   }
 
   /** The run's reservation failed: the run ended meanwhile, or its model-call cap or cost budget would be passed. */
-  private async budgetExhausted(p: Principal, run: RunRecord, wf: CompiledWorkflow, reservedUsd: number): Promise<never> {
+  private async budgetExhausted(
+    p: Principal,
+    run: RunRecord,
+    wf: CompiledWorkflow,
+    reservedUsd: number,
+  ): Promise<never> {
     const fresh = await this.store.scope(p.tenantId).runs.get(run.id);
-    if (!fresh || fresh.status !== "running")
+    if (fresh?.status !== "running")
       throw new TollgateError(
         "run_not_running",
         `run ${run.id} is ${fresh?.status ?? "gone"}${fresh?.stopReason ? ` (${fresh.stopReason})` : ""}`,
@@ -456,7 +474,8 @@ export class ModelProxyService {
 
 /** Connection refused, unknown host, refused by the outbound check: the request never left. */
 function isNeverSent(e: unknown): boolean {
-  const code = (e as { code?: string; cause?: { code?: string } }).code ?? (e as { cause?: { code?: string } }).cause?.code;
+  const code =
+    (e as { code?: string; cause?: { code?: string } }).code ?? (e as { cause?: { code?: string } }).cause?.code;
   return code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EOUTBOUND_REFUSED";
 }
 

@@ -65,7 +65,10 @@ export class ModelReports {
     const totals = empty();
     const at = (key: string) => {
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = empty()));
+      if (!g) {
+        g = empty();
+        groups.set(key, g);
+      }
       return g;
     };
     for (const m of models)
@@ -115,7 +118,15 @@ export class ModelReports {
     }
     const observed = new Map<
       string,
-      { workflow: string; provider: string; calls: number; promptChars: number; replaced: Set<string>; sent: Set<string>; lastSeen: string }
+      {
+        workflow: string;
+        provider: string;
+        calls: number;
+        promptChars: number;
+        replaced: Set<string>;
+        sent: Set<string>;
+        lastSeen: string;
+      }
     >();
     for (const row of await scope.modelCalls.dataFlows(workspaceId)) {
       // A declaration names a provider by its configured name or by its kind ("openai").
@@ -150,9 +161,7 @@ export class ModelReports {
         );
       if (o && d) {
         const sentBeyond = [...o.sent].filter((k) => !d.kinds.includes(k)).sort();
-        const replacedBeyond = [...o.replaced]
-          .filter((k) => !d.kinds.includes(k) && !k.startsWith("field."))
-          .sort();
+        const replacedBeyond = [...o.replaced].filter((k) => !d.kinds.includes(k) && !k.startsWith("field.")).sort();
         if (sentBeyond.length > 0)
           warnings.push(`prompts to ${provider} carried ${sentBeyond.join(", ")}, which the manifest does not declare`);
         if (replacedBeyond.length > 0)
@@ -200,6 +209,12 @@ export function dataFlowsMarkdown(r: Register): string {
       `| ${cell(i.workflow)} | ${cell(i.provider)} | ${cell(i.declared?.purpose ?? "(not declared)")} | ${cell(i.declared?.sends.join(", ") ?? "")} | ${cell(i.declared?.kinds.join(", ") ?? "")} | ${i.observed?.calls ?? 0} | ${i.observed?.promptChars ?? 0} | ${cell(i.observed?.kindsReplaced.join(", ") ?? "")} | ${cell(i.observed?.kindsSent.join(", ") ?? "")} | ${i.observed?.lastSeen ?? "never"} |`,
     );
   const warnings = r.items.flatMap((i) => i.warnings.map((w) => `- **${i.workflow} → ${i.provider}**: ${w}`));
-  lines.push("", "## Warnings", "", ...(warnings.length > 0 ? warnings : ["None: what was observed stays within what is declared."]), "");
+  lines.push(
+    "",
+    "## Warnings",
+    "",
+    ...(warnings.length > 0 ? warnings : ["None: what was observed stays within what is declared."]),
+    "",
+  );
   return lines.join("\n");
 }

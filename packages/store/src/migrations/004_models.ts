@@ -57,6 +57,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("prompt_chars", "integer", (c) => c.notNull())
     .addColumn("redacted", "text", (c) => c.notNull())
     .addColumn("redactions", "integer", (c) => c.notNull())
+    .addColumn("sent_kinds", "text", (c) => c.notNull())
     .addColumn("input_tokens", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("output_tokens", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("reserved_usd", "double precision", (c) => c.notNull())
@@ -92,11 +93,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("delivery", "varchar(16)", (c) => c.notNull())
     .addColumn("delivery_error", "text")
     .execute();
-  await db.schema
-    .createIndex("alerts_ws")
-    .on("alerts")
-    .columns(["tenant_id", "workspace_id", "created_at"])
-    .execute();
+  await db.schema.createIndex("alerts_ws").on("alerts").columns(["tenant_id", "workspace_id", "created_at"]).execute();
   // One alert per condition (a run crossing 80% of its budget alerts once, not on every call).
   await db.schema.createIndex("alerts_dedupe").unique().on("alerts").columns(["tenant_id", "dedupe_key"]).execute();
 }

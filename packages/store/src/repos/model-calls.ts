@@ -24,6 +24,8 @@ export interface ModelCallRecord {
   /** kinds of data found and replaced in the prompt before it left ("pii.email", "secrets.known", …) */
   redacted: string[];
   redactions: number;
+  /** kinds of personal data still detected in what was sent (kinds the workflow does not redact) */
+  sentKinds: string[];
   inputTokens: number;
   outputTokens: number;
   reservedUsd: number;
@@ -52,11 +54,12 @@ export interface ModelCallOutcome {
   finishedAt: string;
 }
 
-/** What the data-flow register is built from: per workflow, provider and set of kinds found. */
+/** What the data-flow register is built from: per workflow, provider and sets of kinds found. */
 export interface DataFlowRow {
   workflow: string;
   provider: string;
   redacted: string[];
+  sentKinds: string[];
   calls: number;
   promptChars: number;
   lastSeen: string;
@@ -77,6 +80,7 @@ const toRecord = (r: ModelCallsTable): ModelCallRecord => ({
   promptChars: Number(r.prompt_chars),
   redacted: fromJson(r.redacted, []),
   redactions: Number(r.redactions),
+  sentKinds: fromJson(r.sent_kinds, []),
   inputTokens: Number(r.input_tokens),
   outputTokens: Number(r.output_tokens),
   reservedUsd: Number(r.reserved_usd),
@@ -114,6 +118,7 @@ export class ModelCallsRepo {
         prompt_chars: c.promptChars,
         redacted: toJson(c.redacted),
         redactions: c.redactions,
+        sent_kinds: toJson(c.sentKinds),
         input_tokens: 0,
         output_tokens: 0,
         reserved_usd: c.reservedUsd,
@@ -190,18 +195,20 @@ export class ModelCallsRepo {
         "workflow",
         "provider",
         "redacted",
+        "sent_kinds",
         eb.fn.countAll<number>().as("calls"),
         eb.fn.sum<number>("prompt_chars").as("chars"),
         eb.fn.max("created_at").as("last"),
       ])
       .where("tenant_id", "=", this.tenantId)
       .where("workspace_id", "=", workspaceId)
-      .groupBy(["workflow", "provider", "redacted"])
+      .groupBy(["workflow", "provider", "redacted", "sent_kinds"])
       .execute();
     return rows.map((r) => ({
       workflow: r.workflow,
       provider: r.provider,
       redacted: fromJson(r.redacted, []),
+      sentKinds: fromJson(r.sent_kinds, []),
       calls: Number(r.calls),
       promptChars: Number(r.chars ?? 0),
       lastSeen: String(r.last),

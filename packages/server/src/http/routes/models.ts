@@ -157,7 +157,9 @@ export function modelRoutes(app: FastifyInstance, s: Services): void {
       ...(q.limit ? { limit: q.limit } : {}),
     });
   });
-  app.post<{ Params: { id: string } }>("/v1/alerts/:id/ack", async (req) => s.alerts.acknowledge(req.principal, req.params.id));
+  app.post<{ Params: { id: string } }>("/v1/alerts/:id/ack", async (req) =>
+    s.alerts.acknowledge(req.principal, req.params.id),
+  );
 }
 
 /** An `x-api-key` header as the bearer authorization the key service reads. */
