@@ -12,7 +12,11 @@ const seconds = Number(process.env.SOAK_SECONDS ?? 180);
 const workers = Number(process.env.SOAK_WORKERS ?? 8);
 
 function child(args, env, ready) {
-  const p = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "inherit"] });
+  const p = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return new Promise((resolve, reject) => {
     let out = "";
     p.stdout.on("data", (d) => {
@@ -38,7 +42,11 @@ async function main() {
   const { startExampleSystems, workflowYaml } = await import("../examples/support-triage/dist/index.js");
   const { TollgateClient, TollgateApiError } = await import("../packages/sdk/dist/index.js");
   const systems = await startExampleSystems({ port: 0, recordLimit: 1000 });
-  const server = await child(["packages/cli/bin/tollgate.js", "serve", "--port", "0", "--data-dir", dataDir], { TOLLGATE_ADMIN_KEY: "soak-operator" }, /listening on (http:\/\/\S+)/);
+  const server = await child(
+    ["packages/cli/bin/tollgate.js", "serve", "--port", "0", "--data-dir", dataDir],
+    { TOLLGATE_ADMIN_KEY: "soak-operator" },
+    /listening on (http:\/\/\S+)/,
+  );
   const url = server.match[1];
   const pid = server.process.pid;
   try {
@@ -48,7 +56,8 @@ async function main() {
     const admin = op.withKey((await op.createKey("soak", "admin", "admin")).key);
     const agent = op.withKey((await op.createKey("soak", "agent", "agent")).key);
     const approver = op.withKey((await op.createKey("soak", "approver", "approver")).key);
-    for (const [system, token] of Object.entries(systems.tokens)) await admin.putSecret("soak", `${system}-token`, token);
+    for (const [system, token] of Object.entries(systems.tokens))
+      await admin.putSecret("soak", `${system}-token`, token);
     const manifest = workflowYaml(systems.url)
       .replace(/^budgets:.*$/m, "budgets: { toolCalls: 500, maxRepeats: 100 }")
       .replace(/^retry: .*$/m, "retry: { maxAttempts: 3, initialDelay: 20ms, maxDelay: 200ms }")
@@ -72,7 +81,8 @@ async function main() {
           errors.set(String(e.message), (errors.get(String(e.message)) ?? 0) + 1);
           return undefined;
         }
-        if (["blocked", "outside_boundary", "rate_limited", "too_busy", "budget_exceeded"].includes(e.code)) counts.refused++;
+        if (["blocked", "outside_boundary", "rate_limited", "too_busy", "budget_exceeded"].includes(e.code))
+          counts.refused++;
         else counts.failed++;
         errors.set(e.code, (errors.get(e.code) ?? 0) + 1);
         return undefined;
@@ -85,10 +95,14 @@ async function main() {
         for (let i = 0; i < 20 && Date.now() < deadline; i++) {
           await step(() => agent.callTool(run.id, "helpdesk.get_ticket", { id: `T-100${1 + (i % 5)}` }));
           await step(() => agent.callTool(run.id, "tracker.search_issues", { q: `w${w}-${i}` }));
-          await step(() => agent.callTool(run.id, "chat.post_message", { channel: "#support-soak", text: `w${w} ${i}` }));
+          await step(() =>
+            agent.callTool(run.id, "chat.post_message", { channel: "#support-soak", text: `w${w} ${i}` }),
+          );
           if (i % 5 === 0) await step(() => agent.callTool(run.id, "tracker.delete_issue", { id: "SUP-1" }));
           if (i % 10 === 0) {
-            const p = await step(() => agent.callTool(run.id, "tracker.create_issue", { project: "SUP", title: `soak ${w}-${i}` }));
+            const p = await step(() =>
+              agent.callTool(run.id, "tracker.create_issue", { project: "SUP", title: `soak ${w}-${i}` }),
+            );
             if (p?.approvalId) await approver.decide(p.approvalId, i % 20 === 0 ? "approve" : "deny", "soak");
           }
         }
@@ -100,16 +114,38 @@ async function main() {
     let last = 0;
     const sample = setInterval(() => {
       const t = Math.round((Date.now() - started) / 1000);
-      rows.push({ t, calls: counts.calls, perSecond: Math.round((counts.calls - last) / 15), rssMiB: rssMiB(pid), unexpected: counts.unexpected });
+      rows.push({
+        t,
+        calls: counts.calls,
+        perSecond: Math.round((counts.calls - last) / 15),
+        rssMiB: rssMiB(pid),
+        unexpected: counts.unexpected,
+      });
       last = counts.calls;
-      console.log(`t=${t}s calls=${counts.calls} (${rows.at(-1).perSecond}/s) rss=${rows.at(-1).rssMiB} MiB unexpected=${counts.unexpected}`);
+      console.log(
+        `t=${t}s calls=${counts.calls} (${rows.at(-1).perSecond}/s) rss=${rows.at(-1).rssMiB} MiB unexpected=${counts.unexpected}`,
+      );
     }, 15_000);
     await Promise.all(Array.from({ length: workers }, (_, w) => worker(w)));
     clearInterval(sample);
     const verify = await op.withKey((await op.createKey("soak", "auditor", "auditor")).key).verifyAudit("soak");
     const total = (Date.now() - started) / 1000;
     console.log("\nsummary");
-    console.log(JSON.stringify({ seconds: Math.round(total), workers, ...counts, callsPerSecond: Math.round(counts.calls / total), rssMiBAtEnd: rssMiB(pid), errors: Object.fromEntries(errors), auditChain: verify }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          seconds: Math.round(total),
+          workers,
+          ...counts,
+          callsPerSecond: Math.round(counts.calls / total),
+          rssMiBAtEnd: rssMiB(pid),
+          errors: Object.fromEntries(errors),
+          auditChain: verify,
+        },
+        null,
+        2,
+      ),
+    );
     if (counts.unexpected > 0 || !verify.ok) process.exitCode = 1;
   } finally {
     server.process.kill("SIGTERM");

@@ -230,7 +230,7 @@ export class ApprovalService {
   async runApproved(tenantId: string, callId: string): Promise<void> {
     const scope = this.store.scope(tenantId);
     const call = await scope.toolCalls.get(callId);
-    if (!call || call.status !== "approved" || !call.argsSealed) return;
+    if (call?.status !== "approved" || !call.argsSealed) return;
     const run = await scope.runs.get(call.runId);
     if (!run) return;
     const args = JSON.parse(await this.vault.open(tenantId, "tool_calls", call.id, call.argsSealed)) as Record<

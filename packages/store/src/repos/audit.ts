@@ -40,7 +40,8 @@ export class AuditRepo {
    */
   async append(events: NewAuditEvent[], now: string): Promise<ChainedAuditEvent[]> {
     if (events.length === 0) return [];
-    const head = (await this.reserve(events.length)) ?? (await this.createHead().then(() => this.reserve(events.length)));
+    const head =
+      (await this.reserve(events.length)) ?? (await this.createHead().then(() => this.reserve(events.length)));
     if (!head) throw new Error(`audit head of tenant ${this.tenantId} could not be reserved`);
     let seq = Number(head.seq) - events.length;
     let prev = head.hash;
