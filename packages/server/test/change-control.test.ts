@@ -152,6 +152,19 @@ describe("simulated runs", () => {
     );
     expect(h.systems.count()).toBe(before);
   });
+
+  it("answers an approved write of a simulated run from the script too", async () => {
+    const before = h.systems.count();
+    const run = await start({
+      simulation: { responses: { "tracker.create_issue": { result: { key: "SUP-SIM" } } } },
+    });
+    const pending = await ws.agent.callTool(run.id, "tracker.create_issue", { project: "SUP", title: "simulated" });
+    expect(pending.status).toBe("pending_approval");
+    await ws.approver.decide(pending.approvalId ?? "", "approve", "fine in a simulation");
+    const done = await ws.agent.waitForToolCall(pending.id, 20);
+    expect(done).toMatchObject({ status: "succeeded", result: { key: "SUP-SIM" } });
+    expect(h.systems.count()).toBe(before);
+  });
 });
 
 describe("releases and their gate", () => {
