@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 import { mcpScenarios } from "./mcp.js";
+import { modelScenarios } from "./model.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 3000);
@@ -145,6 +146,10 @@ async function main() {
     const mcpIterations = Number(process.env.BENCH_MCP_ITERATIONS ?? 1000);
     results.scenarios.push(
       ...(await mcpScenarios({ url, admin, agentKey, timeCalls, iterations: mcpIterations, warmup, concurrency })),
+    );
+    const modelIterations = Number(process.env.BENCH_MODEL_ITERATIONS ?? 500);
+    results.scenarios.push(
+      ...(await modelScenarios({ url, admin, agentKey, iterations: modelIterations, warmup, concurrency })),
     );
     report(results);
   } finally {
