@@ -41,7 +41,8 @@ export class ApprovalLinks {
       decision,
       argsHash: a.argsHash,
       link: newId("lnk"),
-      expiresAt: Math.min(a.expiresAt, cap),
+      // ISO-8601 strings compare in time order
+      expiresAt: a.expiresAt < cap ? a.expiresAt : cap,
     };
     const body = Buffer.from(JSON.stringify(claims)).toString("base64url");
     return `${body}.${(await this.mac(a.tenantId, body)).toString("base64url")}`;
