@@ -347,3 +347,38 @@ describe("model-call caps and cost reservations", () => {
     expect(bad.detail).toContain("inputPerMTok");
   });
 });
+
+describe("restart", () => {
+  it("ends a model call the process died in as failed, charged its reservation, on record", async () => {
+    const run = await startRun();
+    const store = h.server.tollgate.services.store;
+    await store.transaction("acme", async (s) => {
+      await s.runs.reserveModelCall(run.id, {}, 0.002);
+      await s.modelCalls.insert({
+        id: "mc_interrupted",
+        workspaceId: "support",
+        runId: run.id,
+        workflow: "support-triage",
+        agent: "triage-bot",
+        provider: "openai",
+        api: "openai",
+        model: "gpt-4o-mini",
+        stream: true,
+        requestHash: "h",
+        promptChars: 10,
+        redacted: [],
+        redactions: 0,
+        sentKinds: [],
+        reservedUsd: 0.002,
+        requestedBy: "key_x",
+        createdAt: new Date().toISOString(),
+      });
+    });
+    await h.restart();
+    const call = await h.server.tollgate.services.store.scope("acme").modelCalls.get("mc_interrupted");
+    expect(call).toMatchObject({ status: "failed", costUsd: 0.002, error: { code: "interrupted" } });
+    expect((await ws.agent.getRun(run.id)).usage.costUsd).toBeCloseTo(0.002, 12);
+    const failed = (await ws.auditor.timeline(run.id)).entries.find((e) => e.type === "model_call.failed");
+    expect(failed?.summary).toContain("Tollgate stopped during the call");
+  });
+});

@@ -151,6 +151,56 @@ export class ModelProxyService {
     }
   }
 
+  /**
+   * Start-up: model calls the process died in the middle of. Their usage is unknown, so they keep
+   * their reservation as their cost (the most they could have cost) and end as failed, on record.
+   */
+  async recoverInterrupted(): Promise<number> {
+    let n = 0;
+    for (const tenantId of await this.store.tenantsWithExecutingModelCalls()) {
+      for (const c of await this.store.scope(tenantId).modelCalls.listExecuting()) {
+        const now = iso(this.clock);
+        const error = { code: "interrupted", message: "Tollgate stopped during the call; its usage is unknown" };
+        await this.store.transaction(tenantId, async (s) => {
+          if (
+            !(await s.modelCalls.finish(c.id, {
+              status: "failed",
+              inputTokens: 0,
+              outputTokens: 0,
+              costUsd: c.reservedUsd,
+              error,
+              firstTokenMs: null,
+              durationMs: Date.parse(now) - Date.parse(c.createdAt),
+              finishedAt: now,
+            }))
+          )
+            return;
+          n++;
+          await s.audit.append(
+            [
+              {
+                type: "model_call.failed",
+                workspace: c.workspaceId,
+                run: c.runId,
+                data: {
+                  modelCallId: c.id,
+                  provider: c.provider,
+                  model: c.model,
+                  costUsd: c.reservedUsd,
+                  reservedUsd: c.reservedUsd,
+                  usageReported: false,
+                  error,
+                },
+              },
+            ],
+            now,
+          );
+        });
+      }
+    }
+    return n;
+  }
+
   /** Stage: a run pinned to a model (its release's versions) calls only that model. */
   private checkPinnedModel(run: RunRecord, model: string): void {
     const pinned = (run as { versions?: { model?: string | null } | null }).versions?.model;
