@@ -1,4 +1,4 @@
-import { type ExportRow, verifyChain } from "@tollgate/core";
+import { checkpointSignatureValid, type ExportRow, verifyChain } from "@tollgate/core";
 import type { Store } from "@tollgate/store";
 import type { Clock } from "../clock.js";
 import { can, workspaceAccess } from "../identity/access.js";
@@ -38,11 +38,24 @@ export class AuditService {
     return { items: items.map(auditEventView), next: items.length === limit && last ? String(last.seq) : null };
   }
 
-  /** Verifies the tenant's whole chain (a workspace's events are interleaved with the tenant's others). */
+  /**
+   * Verifies the tenant's whole chain (a workspace's events are interleaved with the tenant's others).
+   * After a retention purge the chain starts later: it is checked from the newest signed checkpoint
+   * before its first remaining row, whose signature is checked first (see docs/data-handling.md).
+   */
   async verify(p: Principal, workspaceId: string) {
     const tenantId = await workspaceAccess(this.store, p, workspaceId, can.readAudit);
+    const scope = this.store.scope(tenantId);
     const events = [];
-    for await (const e of this.store.scope(tenantId).audit.iterate()) events.push(e);
-    return verifyChain(events);
+    for await (const e of scope.audit.iterate()) events.push(e);
+    const first = events[0]?.seq ?? (await scope.audit.head()).seq + 1;
+    if (first <= 1) return verifyChain(events);
+    const anchor = (await scope.auditSigning.checkpoints()).filter((c) => c.seq < first).pop();
+    if (!anchor)
+      return { ok: false, checked: 0, firstBadSeq: 1, problem: `rows before ${first} are gone and no checkpoint covers them` };
+    const key = await this.signer.publicKey(tenantId);
+    if (!checkpointSignatureValid(key.publicKey, anchor))
+      return { ok: false, checked: 0, firstBadSeq: anchor.seq, problem: `the checkpoint at ${anchor.seq} is not signed by the tenant's key` };
+    return { ...verifyChain(events, { seq: anchor.seq, hash: anchor.hash }), from: { seq: anchor.seq, signedAt: anchor.signedAt } };
   }
 }

@@ -49,6 +49,25 @@ export class AuditSigner {
     return cp;
   }
 
+  /** Signs a checkpoint at one row (a retention purge anchors what remains at the last row it removes). */
+  async checkpointAt(tenantId: string, row: { seq: number; hash: string }): Promise<AuditCheckpoint> {
+    const key = await this.privateKey(tenantId);
+    const cp = signCheckpoint(key.pem, {
+      tenant: tenantId,
+      seq: row.seq,
+      hash: row.hash,
+      signedAt: iso(this.clock),
+      keyId: key.keyId,
+    });
+    await this.store.scope(tenantId).auditSigning.insertCheckpoint(cp);
+    return cp;
+  }
+
+  /** Forgets a deleted tenant's cached key. */
+  forget(tenantId: string): void {
+    this.privateKeys.delete(tenantId);
+  }
+
   private async keyRecord(tenantId: string) {
     const scope = this.store.scope(tenantId);
     const existing = await scope.auditSigning.key();

@@ -28,6 +28,11 @@ export class Vault {
     return key;
   }
 
+  /** Drops a deleted tenant's unwrapped key from memory. */
+  forget(tenantId: string): void {
+    this.keys.delete(tenantId);
+  }
+
   async seal(tenantId: string, table: string, rowId: string, plaintext: string): Promise<string> {
     return seal(await this.tenantKey(tenantId), plaintext, rowAad(tenantId, table, rowId));
   }
