@@ -20,6 +20,16 @@ import type {
   ToolPin,
   VerifyResult,
 } from "./types.js";
+import type {
+  Alert,
+  DataFlowRegister,
+  ModelPrice,
+  ModelPrices,
+  ModelProvider,
+  SpendCaps,
+  Usage,
+  UsageGroupBy,
+} from "./model-types.js";
 
 /** An error answer of the API, with its problem document. */
 export class TollgateApiError extends Error {
@@ -421,6 +431,62 @@ export class TollgateClient {
   /** Re-decides the recorded calls of past runs under a candidate manifest; nothing runs. */
   replay(workspace: string, workflow: string, req: { candidate: string; since?: string; limit?: number }) {
     return this.json<ReplayResult>("POST", `/v1/workspaces/${enc(workspace)}/workflows/${enc(workflow)}/replay`, req);
+  }
+
+  // the model proxy: providers, prices, spend caps, usage, data flows, alerts
+  /** The base URL an OpenAI client uses for a run (`new OpenAI({ baseURL, apiKey: agentKey })`). */
+  openaiBaseUrl(runId: string): string {
+    return `${this.base}/v1/runs/${enc(runId)}/openai`;
+  }
+  /** The base URL an Anthropic client uses for a run (it appends /v1/messages). */
+  anthropicBaseUrl(runId: string): string {
+    return `${this.base}/v1/runs/${enc(runId)}/anthropic`;
+  }
+  putModelProvider(
+    workspace: string,
+    name: string,
+    provider: { kind: "openai" | "anthropic"; baseUrl: string; apiKeySecret: string; models: string[] },
+  ) {
+    return this.json<ModelProvider>("PUT", `/v1/workspaces/${enc(workspace)}/providers/${enc(name)}`, provider);
+  }
+  listModelProviders(workspace: string) {
+    return this.json<{ items: ModelProvider[] }>("GET", `/v1/workspaces/${enc(workspace)}/providers`);
+  }
+  async deleteModelProvider(workspace: string, name: string): Promise<void> {
+    await this.request("DELETE", `/v1/workspaces/${enc(workspace)}/providers/${enc(name)}`);
+  }
+  putModelPrices(workspace: string, prices: Record<string, ModelPrice>) {
+    return this.json<ModelPrices>("PUT", `/v1/workspaces/${enc(workspace)}/prices`, { prices });
+  }
+  modelPrices(workspace: string) {
+    return this.json<ModelPrices>("GET", `/v1/workspaces/${enc(workspace)}/prices`);
+  }
+  putSpendCaps(workspace: string, caps: Partial<SpendCaps>) {
+    return this.json<SpendCaps>("PUT", `/v1/workspaces/${enc(workspace)}/spend-caps`, caps);
+  }
+  spendCaps(workspace: string) {
+    return this.json<SpendCaps>("GET", `/v1/workspaces/${enc(workspace)}/spend-caps`);
+  }
+  usage(workspace: string, opts: { from?: string; to?: string; groupBy?: UsageGroupBy } = {}) {
+    const q = new URLSearchParams({ workspace, ...(opts as Record<string, string>) });
+    return this.json<Usage>("GET", `/v1/usage?${q}`);
+  }
+  dataFlows(workspace: string) {
+    return this.json<DataFlowRegister>("GET", `/v1/workspaces/${enc(workspace)}/data-flows`);
+  }
+  /** The data-flow register as Markdown, for a DPA. */
+  async dataFlowsMarkdown(workspace: string): Promise<string> {
+    return (await this.request<string>("GET", `/v1/workspaces/${enc(workspace)}/data-flows?format=markdown`)).body;
+  }
+  listAlerts(workspace: string, filter: { acknowledged?: boolean; kind?: string; run?: string; limit?: number } = {}) {
+    const q = new URLSearchParams({
+      workspace,
+      ...Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, String(v)])),
+    });
+    return this.json<{ items: Alert[] }>("GET", `/v1/alerts?${q}`);
+  }
+  acknowledgeAlert(id: string) {
+    return this.json<Alert>("POST", `/v1/alerts/${enc(id)}/ack`, {});
   }
 
   health() {

@@ -1,3 +1,4 @@
 export * from "./types.js";
 export * from "./client.js";
 export * from "./change-control-types.js";
+export * from "./model-types.js";

@@ -50,6 +50,12 @@ import { Tracing } from "./telemetry/tracing.js";
 export interface TollgateOptions {
   store: Store;
   masterKey: Buffer;
+import { AlertService } from "./alerts/service.js";
+import { defaultWatchOptions, RunWatcher, type WatchOptions } from "./alerts/watch.js";
+import { ModelConfigService } from "./models/config.js";
+import { defaultModelProxyOptions, type ModelProxyOptions, ModelProxyService } from "./models/proxy.js";
+import { ModelReports } from "./models/reports.js";
+
   clock?: Clock;
   logger?: boolean | object;
   bodyLimit?: number;
@@ -74,6 +80,10 @@ export interface TollgateOptions {
 }
 
 export interface Tollgate {
+  /** the model proxy: default output bound, provider timeout */
+  models?: Partial<ModelProxyOptions>;
+  /** alert thresholds: bursts, repeats, the runs that make a workflow's normal */
+  alerts?: Partial<WatchOptions>;
   services: Services;
   http: FastifyInstance;
   close(): Promise<void>;
@@ -147,6 +157,14 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     clock,
     vault,
     keys: new KeyService(store, clock),
+  const modelAgent = guardedAgent(outbound.setting, { keepAliveTimeout: 30_000, connections: 128 });
+  const alerts = new AlertService(store, vault, clock, (msg, e) => app.log.error({ err: e }, msg), modelAgent);
+  const watcher = new RunWatcher(store, workflows, alerts, clock, (msg, e) => app.log.error({ err: e }, msg), {
+    ...defaultWatchOptions,
+    ...opts.alerts,
+  });
+  calls.onOutcome(watcher.onToolCall);
+  const modelConfig = new ModelConfigService(store, vault, clock);
     tenants: new TenantService(store, vault, clock),
     workflows,
     redaction,
@@ -175,22 +193,53 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     ...(opts.mcp ? { mcp: opts.mcp } : {}),
     ...(env.TOLLGATE_METRICS_TOKEN ? { metricsToken: env.TOLLGATE_METRICS_TOKEN } : {}),
   });
+    models: {
+      config: modelConfig,
+      proxy: new ModelProxyService(store, workflows, calls, redaction, modelConfig, watcher, clock, modelAgent, {
+        ...defaultModelProxyOptions,
+        ...opts.models,
+      }),
+      reports: new ModelReports(store, workflows, clock),
+      watcher,
+    },
+    alerts,
   services.approvals = new ApprovalService(store, workflows, calls, vault, clock, approvalTimeouts, (e) =>
     app.log.error({ err: e }, "running an approved call failed"),
   );
   await recoverInterruptedCalls(services, app.log);
   jobs.start(opts.jobIntervalMs ?? 1000);
-  // sink alerts are written as alert.raised / alert.resolved audit events
-  services.auditExport.delivery = new AuditDelivery(store, vault, signer, clock, telemetry.metrics, auditEventAlerts(store, clock), app.log, {
-    ...defaultDeliveryOptions,
-    ...opts.auditDelivery,
-  });
+  // sink alerts are raised through the alerts service (stored, listed, sent to the webhook); resolved as audit events
+  const sinkAlerts = auditEventAlerts(store, clock);
+  sinkAlerts.raise = async (tenantId, workspaceId, sink, message, details) => {
+    await alerts.raise({
+      tenantId,
+      workspaceId,
+      kind: "audit_sink",
+      severity: "critical",
+      message,
+      data: { subject: sink, ...details },
+    });
+  };
+  services.auditExport.delivery = new AuditDelivery(
+    store,
+    vault,
+    signer,
+    clock,
+    telemetry.metrics,
+    sinkAlerts,
+    app.log,
+    {
+      ...defaultDeliveryOptions,
+      ...opts.auditDelivery,
+    },
+  );
   services.auditExport.delivery.start();
   return {
     services,
     http: app,
     setPublicUrl(url) {
       if (!opts.publicUrl) publicUrl = url;
+  await services.models.proxy.recoverInterrupted();
     },
     async close() {
       await jobs.stop();
@@ -203,3 +252,5 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     },
   };
 }
+      await watcher.idle();
+      await modelAgent.close();

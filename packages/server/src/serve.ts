@@ -17,7 +17,15 @@ export interface ServeOptions {
   /** breaker, limit and MCP gateway settings (tests use short ones) */
   tuning?: Pick<
     TollgateOptions,
-    "breakers" | "limits" | "mcp" | "auditDelivery" | "jobIntervalMs" | "notifications" | "publicUrl"
+    | "breakers"
+    | "limits"
+    | "mcp"
+    | "auditDelivery"
+    | "jobIntervalMs"
+    | "notifications"
+    | "publicUrl"
+    | "models"
+    | "alerts"
   >;
 }
 

@@ -1,4 +1,6 @@
 import type { Store } from "@tollgate/store";
+import type { AlertService } from "./alerts/service.js";
+import type { RunWatcher } from "./alerts/watch.js";
 import type { ApprovalLinks } from "./approvals/links.js";
 import type { ApprovalService } from "./approvals/service.js";
 import type { PolicySuggestions } from "./approvals/suggestions.js";
@@ -20,6 +22,9 @@ import type { JobRunner } from "./jobs/runner.js";
 import type { NotificationConfigService } from "./notifications/config.js";
 import type { TenantService } from "./identity/tenants.js";
 import type { Vault } from "./identity/vault.js";
+import type { ModelConfigService } from "./models/config.js";
+import type { ModelProxyService } from "./models/proxy.js";
+import type { ModelReports } from "./models/reports.js";
 import type { Breakers } from "./reliability/breakers.js";
 import type { RateLimiter } from "./reliability/rate-limiter.js";
 import type { RunService } from "./runs/service.js";
@@ -61,3 +66,6 @@ export interface Services {
   /** background jobs (approval timeouts, notification delivery); tests call jobs.runOnce() */
   jobs: JobRunner;
 }
+  models: { config: ModelConfigService; proxy: ModelProxyService; reports: ModelReports; watcher: RunWatcher };
+  /** alerts any feature raises (`alerts.raise`), stored, listed, acknowledged, sent to the workspace webhook */
+  alerts: AlertService;

@@ -423,6 +423,7 @@ export interface ModelCallsTable {
   status: string;
   request_hash: string;
   prompt_chars: number;
+  sent_kinds: string;
   redacted: string;
   redactions: number;
   input_tokens: number;

@@ -160,6 +160,17 @@ export class Store {
     const rows = await this.db.selectFrom("audit_sinks").selectAll().execute();
     return rows.map(toAuditSinkRecord);
   }
+  /** Start-up recovery: tenants with model calls whose outcome was never written. */
+  async tenantsWithExecutingModelCalls(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("model_calls")
+      .select("tenant_id")
+      .distinct()
+      .where("status", "=", "executing")
+      .execute();
+    return rows.map((r) => r.tenant_id);
+  }
+
 
   /** The checkpoint job: tenants whose chain grew by at least `minNew` events since their last checkpoint. */
   async tenantsDueForCheckpoint(minNew: number): Promise<{ tenantId: string; seq: number }[]> {

@@ -156,7 +156,19 @@ const retrySchema = z.strictObject({
 const dataSchema = z.strictObject({
   redact: z.array(text).optional().meta({ description: "detectors to apply, e.g. secrets, pii.email" }),
   fields: z.record(text, oneOf(["mask", "hash", "drop"])).optional(),
-  modelProviders: z.array(z.strictObject({ provider: text, purpose: text, sends: z.array(text) })).optional(),
+  modelProviders: z
+    .array(
+      z.strictObject({
+        provider: text,
+        purpose: text,
+        sends: z.array(text),
+        kinds: z.array(text).optional().meta({
+          description:
+            "kinds of personal data the prompts may carry (e.g. pii.email); the data-flow register warns about others seen",
+        }),
+      }),
+    )
+    .optional(),
   retention: z
     .strictObject({ runs: duration.optional(), payloads: duration.optional(), audit: duration.optional() })
     .optional(),

@@ -44,6 +44,18 @@ export interface ToolCallRequest {
   traceparent?: string;
 }
 
+/** A governed call's outcome as listeners see it: a call status, or the error code it was refused with. */
+export interface CallOutcomeNotice {
+  tenantId: string;
+  workspaceId: string;
+  runId: string;
+  tool: string;
+  argsHash: string;
+  outcome: string;
+}
+
+export type CallListener = (notice: CallOutcomeNotice) => void;
+
 export interface ToolCallAnswer {
   httpStatus: 200 | 202;
   body: ToolCallView | (ToolCallView & { replayed: true });
@@ -87,6 +99,25 @@ export class CallService {
   ) {}
 
   private readonly inFlight = new Map<string, number>();
+  private readonly listeners: CallListener[] = [];
+
+  /** Listeners (the alerts watcher) learn each call's outcome after it is answered; they must not throw or block. */
+  onOutcome(listener: CallListener): void {
+    this.listeners.push(listener);
+  }
+
+  private tellListeners(p: Principal, runId: string, req: ToolCallRequest, outcome: string): void {
+    if (this.listeners.length === 0) return;
+    const notice = {
+      tenantId: p.tenantId,
+      workspaceId: p.workspaceId ?? "",
+      runId,
+      tool: String(req.tool),
+      argsHash: hashJson(req.args ?? {}),
+      outcome,
+    };
+    for (const l of this.listeners) l(notice);
+  }
   private floodRecorder: FloodRecorder | undefined;
   private get floods(): FloodRecorder {
     this.floodRecorder ??= new FloodRecorder(this.store, this.clock);
@@ -112,9 +143,11 @@ export class CallService {
     try {
       const answer = await this.governedCall(p, runId, req, signal, obs);
       obs?.end();
+      this.tellListeners(p, runId, req, answer.body.status);
       return answer;
     } catch (e) {
       obs?.end(e);
+      this.tellListeners(p, runId, req, e instanceof TollgateError ? e.code : "internal");
       throw e;
     } finally {
       const left = (this.inFlight.get(key) ?? 1) - 1;
@@ -181,7 +214,7 @@ export class CallService {
   }
 
   /** Stage: the run must exist in the caller's workspace and still be running. */
-  private async runningRun(p: Principal, scope: TenantScope, runId: string): Promise<RunRecord> {
+  async runningRun(p: Principal, scope: TenantScope, runId: string): Promise<RunRecord> {
     const run = ownWorkspace(p, await scope.runs.get(runId), "run", runId);
     if (run.status !== "running") {
       throw new TollgateError(
@@ -537,7 +570,7 @@ export class CallService {
     );
   }
 
-  private async stopRun(p: Principal, run: RunRecord, stopReason: string): Promise<void> {
+  async stopRun(p: Principal, run: RunRecord, stopReason: string): Promise<void> {
     const now = iso(this.clock);
     await this.store.transaction(p.tenantId, async (s) => {
       if (await s.runs.end(run.id, "stopped", now, { stopReason })) {

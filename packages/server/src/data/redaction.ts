@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { type CompiledWorkflow, createRedactor, type Redactor } from "@tollgate/core";
 import type { Vault } from "../identity/vault.js";
 
@@ -10,6 +11,7 @@ const ttlMs = 5_000;
  */
 export class RedactionService {
   private readonly cache = new Map<string, { redactor: Redactor; at: number }>();
+  private readonly promptCache = new Map<string, { redactor: Redactor; at: number }>();
 
   constructor(
     private readonly vault: Vault,
@@ -31,8 +33,32 @@ export class RedactionService {
     return redactor;
   }
 
+  /**
+   * The redactor of a run's model prompts: the workflow's kinds plus the workspace's secret values,
+   * with stable placeholders ("[pii.email:1a2b3c4d]") keyed per run, so the model can still tell
+   * two addresses apart and see the same one twice, while placeholders of different runs cannot be
+   * joined. Field rules do not apply (a prompt has no argument paths).
+   */
+  async forModelPrompt(tenantId: string, workspaceId: string, wf: CompiledWorkflow, runId: string): Promise<Redactor> {
+    const key = `${tenantId}/${workspaceId}/${wf.version}/run:${runId}`;
+    const hit = this.promptCache.get(key);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.redactor;
+    const redactor = createRedactor({
+      kinds: ["secrets", ...wf.redact],
+      knownSecrets: await this.vault.secretValues(tenantId, workspaceId),
+      hashKey: createHmac("sha256", await this.hashKeyFor(tenantId))
+        .update(`model-prompt:${runId}`)
+        .digest(),
+      placeholder: "stable",
+    });
+    if (this.promptCache.size >= 256) this.promptCache.clear();
+    this.promptCache.set(key, { redactor, at: Date.now() });
+    return redactor;
+  }
+
   invalidate(tenantId: string, workspaceId: string): void {
     const prefix = `${tenantId}/${workspaceId}/`;
     for (const k of this.cache.keys()) if (k.startsWith(prefix)) this.cache.delete(k);
+    for (const k of this.promptCache.keys()) if (k.startsWith(prefix)) this.promptCache.delete(k);
   }
 }

@@ -11,6 +11,7 @@ import { policyRoutes } from "./routes/policy.js";
 import { auditRoutes } from "./routes/audit.js";
 import { changeControlRoutes } from "./routes/change-control.js";
 import { mcpRoutes } from "./routes/mcp.js";
+import { bearerOf, modelRoutes } from "./routes/models.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { runRoutes } from "./routes/runs.js";
 import { sinkRoutes } from "./routes/sinks.js";
@@ -72,7 +73,8 @@ export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance
 
   app.register(async (v1) => {
     v1.addHook("onRequest", async (req) => {
-      req.principal = await s.keys.authenticate(req.headers.authorization);
+      // Anthropic's clients send their key as x-api-key (the model proxy's Anthropic route)
+      req.principal = await s.keys.authenticate(req.headers.authorization ?? bearerOf(req.headers["x-api-key"]));
     });
     adminRoutes(v1, s);
     workflowRoutes(v1, s);
@@ -86,6 +88,7 @@ export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance
     sinkRoutes(v1, s);
     systemRoutes(v1, s);
     connectionRoutes(v1, s);
+    modelRoutes(v1, s);
   });
   return app;
 }

@@ -47,6 +47,12 @@ const describe: Record<string, (d: D, e: ChainedAuditEvent) => string> = {
     `Agent asked for ${d.tool}: refused, over the system's rate limit (retry after ${d.retryAfterSeconds} s)`,
   "tool_call.tool_changed": (d) =>
     `Agent asked for ${d.tool}: blocked, its upstream MCP tool changed since it was pinned (an admin must accept the new definition)`,
+  "model_call.requested": (d) =>
+    `Agent called model ${d.model} via ${d.provider}${d.stream ? " (streamed)" : ""}; up to $${Number(d.reservedUsd).toFixed(6)} reserved${(d.redacted as string[] | undefined)?.length ? `; replaced ${(d.redacted as string[]).join(", ")} in the prompt` : ""}`,
+  "model_call.completed": (d) =>
+    `Model ${d.model} answered in ${d.durationMs} ms: ${d.inputTokens ?? "?"} input and ${d.outputTokens ?? "?"} output tokens, $${Number(d.costUsd).toFixed(6)}`,
+  "model_call.failed": (d) =>
+    `Model call to ${d.model} failed: ${(d.error as D | undefined)?.message ?? "error"} ($${Number(d.costUsd).toFixed(6)} charged)`,
   "run.stopped": (d) => `Run stopped: ${d.stopReason}`,
   "run.finished": (d) => `Run finished as ${d.status}`,
 };

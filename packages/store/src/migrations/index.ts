@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from "kysely";
 import * as initial from "./001_initial.js";
 import * as approvals from "./002_approvals.js";
 import * as mcp from "./003_mcp.js";
+import * as models from "./004_models.js";
 import * as auditExport from "./005_audit_export.js";
 
 import * as identity from "./006_identity.js";
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   "001_initial": initial,
   "002_approvals": approvals,
   "003_mcp": mcp,
+  "004_models": models,
   "005_audit_export": auditExport,
 };
 
