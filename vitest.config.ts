@@ -12,11 +12,26 @@ const alias = {
   "@tollgate/example-support-triage": src("./examples/support-triage/src/index.ts"),
 };
 
+/**
+ * `npm test` runs the default suite, which needs nothing but Node. The PostgreSQL suite
+ * (`*.pg.test.ts`, TOLLGATE_SUITE=pg) and the rsyslog suite (`*.rsyslog.test.ts`,
+ * TOLLGATE_SUITE=rsyslog) need those services; `.ci/run` provides them.
+ */
+const tests = ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"];
+const suites: Record<string, string[]> = {
+  default: tests,
+  pg: tests.map((t) => t.replace("*.test.ts", "*.pg.test.ts")),
+  rsyslog: tests.map((t) => t.replace("*.test.ts", "*.rsyslog.test.ts")),
+};
+const suite = process.env.TOLLGATE_SUITE ?? "default";
+
 export default defineConfig({
   resolve: { alias },
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"],
+    include: suites[suite] ?? suites.default,
+    exclude:
+      suite === "default" ? ["**/node_modules/**", "**/*.pg.test.ts", "**/*.rsyslog.test.ts"] : ["**/node_modules/**"],
   },
 });
