@@ -18,6 +18,9 @@ import { McpConnector } from "./connectors/mcp/connector.js";
 import { ToolPins } from "./connectors/mcp/pins.js";
 import { McpPool } from "./connectors/mcp/pool.js";
 import { RedactionService } from "./data/redaction.js";
+import { LegalHoldService } from "./data/legal-holds.js";
+import { RetentionService } from "./data/retention.js";
+import { TenantDataService } from "./data/tenant-data.js";
 import { CallEvents } from "./events.js";
 import { buildHttpServer } from "./http/server.js";
 import { JobRunner } from "./jobs/runner.js";
@@ -47,15 +50,15 @@ import { Telemetry } from "./telemetry/calls.js";
 import { Metrics } from "./telemetry/metrics.js";
 import { Tracing } from "./telemetry/tracing.js";
 
-export interface TollgateOptions {
-  store: Store;
-  masterKey: Buffer;
 import { AlertService } from "./alerts/service.js";
 import { defaultWatchOptions, RunWatcher, type WatchOptions } from "./alerts/watch.js";
 import { ModelConfigService } from "./models/config.js";
 import { defaultModelProxyOptions, type ModelProxyOptions, ModelProxyService } from "./models/proxy.js";
 import { ModelReports } from "./models/reports.js";
 
+export interface TollgateOptions {
+  store: Store;
+  masterKey: Buffer;
   clock?: Clock;
   logger?: boolean | object;
   bodyLimit?: number;
@@ -77,13 +80,13 @@ import { ModelReports } from "./models/reports.js";
   publicUrl?: string;
   /** OTEL_EXPORTER_OTLP_* (traces) and TOLLGATE_METRICS_TOKEN are read from here (default: process.env) */
   env?: NodeJS.ProcessEnv;
-}
-
-export interface Tollgate {
   /** the model proxy: default output bound, provider timeout */
   models?: Partial<ModelProxyOptions>;
   /** alert thresholds: bursts, repeats, the runs that make a workflow's normal */
   alerts?: Partial<WatchOptions>;
+}
+
+export interface Tollgate {
   services: Services;
   http: FastifyInstance;
   close(): Promise<void>;
@@ -102,14 +105,17 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const mcpPool = new McpPool();
   const pins = new ToolPins(store, mcpPool, clock);
   const workflows = new WorkflowService(store, clock, pins);
-  const redaction = new RedactionService(vault, async (tenantId) =>
-    createHmac("sha256", await vault.tenantKey(tenantId))
-      .update("redaction")
-      .digest(),
+  const connections = new ConnectionService(store, vault, workflows, new OAuthClient(outbound), clock);
+  const redaction = new RedactionService(
+    vault,
+    async (tenantId) =>
+      createHmac("sha256", await vault.tenantKey(tenantId))
+        .update("redaction")
+        .digest(),
+    (tenantId, workspaceId) => connections.tokenValues(tenantId, workspaceId),
   );
   const rateLimiter = new RateLimiter(clock);
   const breakers = new Breakers({ ...defaultBreakerOptions, ...opts.breakers });
-  const connections = new ConnectionService(store, vault, workflows, new OAuthClient(outbound), clock);
   const executor = new Executor(
     vault,
     { http, mcp: new McpConnector(mcpPool) },
@@ -140,6 +146,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   let publicUrl = opts.publicUrl ?? "http://127.0.0.1:8787";
   const approvalTimeouts = new ApprovalTimeouts(store, clock, (callId) => events.notify(callId));
   const approvalLinks = new ApprovalLinks(store, vault, clock, () => services.approvals);
+  const retention = new RetentionService(store, workflows, signer, clock);
   const notificationDelivery = new NotificationDelivery(store, vault, clock, approvalLinks, () => publicUrl, {
     ...defaultNotificationDelivery,
     ...opts.notifications,
@@ -148,23 +155,36 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     [
       { name: "approval-timeouts", runOnce: () => approvalTimeouts.runOnce() },
       { name: "approval-notifications", runOnce: () => notificationDelivery.runOnce() },
+      { name: "retention", runOnce: () => retention.runDue() },
     ],
     (job, e) => app.log.error({ err: e, job }, "background job failed"),
   );
   const prompts = new PromptService(store, clock);
-  const services: Services = {
-    store,
-    clock,
-    vault,
-    keys: new KeyService(store, clock),
   const modelAgent = guardedAgent(outbound.setting, { keepAliveTimeout: 30_000, connections: 128 });
   const alerts = new AlertService(store, vault, clock, (msg, e) => app.log.error({ err: e }, msg), modelAgent);
+  calls.onUnknownOutcome((u) =>
+    alerts.raiseQuietly({
+      tenantId: u.tenantId,
+      workspaceId: u.workspaceId,
+      runId: u.runId,
+      kind: "outcome_unknown",
+      severity: "critical",
+      message: `${u.tool} may or may not have run (call ${u.callId}): ${u.message}. Check the system before retrying.`,
+      data: { callId: u.callId, tool: u.tool },
+      dedupeKey: `outcome_unknown:${u.callId}`,
+    }),
+  );
   const watcher = new RunWatcher(store, workflows, alerts, clock, (msg, e) => app.log.error({ err: e }, msg), {
     ...defaultWatchOptions,
     ...opts.alerts,
   });
   calls.onOutcome(watcher.onToolCall);
   const modelConfig = new ModelConfigService(store, vault, clock);
+  const services: Services = {
+    store,
+    clock,
+    vault,
+    keys: new KeyService(store, clock),
     tenants: new TenantService(store, vault, clock),
     workflows,
     redaction,
@@ -175,7 +195,11 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     mcp: { pool: mcpPool, pins },
     connections,
     reliability: { breakers, rateLimiter },
-    auditExport: { sinks: new SinkService(store, vault, clock), signer, delivery: undefined as unknown as AuditDelivery },
+    auditExport: {
+      sinks: new SinkService(store, vault, clock),
+      signer,
+      delivery: undefined as unknown as AuditDelivery,
+    },
     telemetry,
     approvalLinks,
     notifications: new NotificationConfigService(store, vault, clock),
@@ -184,15 +208,6 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     prompts,
     releases: new ReleaseService(store, prompts, clock),
     replay: new ReplayService(store, clock),
-  };
-  services.runs.telemetry = telemetry;
-  services.runs.versions = new RunVersionResolver(store, prompts);
-  const app = buildHttpServer(services, {
-    logger: opts.logger ?? false,
-    ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
-    ...(opts.mcp ? { mcp: opts.mcp } : {}),
-    ...(env.TOLLGATE_METRICS_TOKEN ? { metricsToken: env.TOLLGATE_METRICS_TOKEN } : {}),
-  });
     models: {
       config: modelConfig,
       proxy: new ModelProxyService(store, workflows, calls, redaction, modelConfig, watcher, clock, modelAgent, {
@@ -203,10 +218,23 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
       watcher,
     },
     alerts,
+    retention,
+    legalHolds: new LegalHoldService(store, clock),
+    tenantData: new TenantDataService(store, vault, signer),
+  };
+  services.runs.telemetry = telemetry;
+  services.runs.versions = new RunVersionResolver(store, prompts);
+  const app = buildHttpServer(services, {
+    logger: opts.logger ?? false,
+    ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
+    ...(opts.mcp ? { mcp: opts.mcp } : {}),
+    ...(env.TOLLGATE_METRICS_TOKEN ? { metricsToken: env.TOLLGATE_METRICS_TOKEN } : {}),
+  });
   services.approvals = new ApprovalService(store, workflows, calls, vault, clock, approvalTimeouts, (e) =>
     app.log.error({ err: e }, "running an approved call failed"),
   );
   await recoverInterruptedCalls(services, app.log);
+  await services.models.proxy.recoverInterrupted();
   jobs.start(opts.jobIntervalMs ?? 1000);
   // sink alerts are raised through the alerts service (stored, listed, sent to the webhook); resolved as audit events
   const sinkAlerts = auditEventAlerts(store, clock);
@@ -239,18 +267,17 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     http: app,
     setPublicUrl(url) {
       if (!opts.publicUrl) publicUrl = url;
-  await services.models.proxy.recoverInterrupted();
     },
     async close() {
       await jobs.stop();
       await services.auditExport.delivery.stop();
       await app.close();
       await telemetry.tracing.shutdown();
+      await watcher.idle();
       await http.close();
+      await modelAgent.close();
       await mcpPool.close();
       await outbound.close();
     },
   };
 }
-      await watcher.idle();
-      await modelAgent.close();

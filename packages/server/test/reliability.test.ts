@@ -94,7 +94,15 @@ describe("retries", () => {
     expect(h.systems.messages().filter((m) => m.text === "did it?")).toHaveLength(1);
     expect(h.systems.count("chat", "POST")).toBe(1);
     const t = await ws.auditor.timeline(run.id);
-    expect(t.entries.at(-1)).toMatchObject({ type: "tool_call.outcome_unknown" });
+    expect(t.entries.map((e) => e.type)).toContain("tool_call.outcome_unknown");
+    await h.server.tollgate.services.alerts.idle();
+    const alerts = await ws.auditor.request<{ items: { kind: string; severity: string; runId: string }[] }>(
+      "GET",
+      `/v1/alerts?workspace=${ws.workspace}`,
+    );
+    expect(alerts.body.items).toContainEqual(
+      expect.objectContaining({ kind: "outcome_unknown", severity: "critical", runId: run.id }),
+    );
   });
 
   it("retries a WRITE whose request provably never left (connection refused)", async () => {

@@ -8,8 +8,8 @@ import {
   type ErrorItem,
   hashJson,
   newId,
-  resolveAction,
   readActingAs,
+  resolveAction,
   TollgateError,
 } from "@tollgate/core";
 import type { RunRecord, Store, TenantScope, ToolCallRecord } from "@tollgate/store";
@@ -42,6 +42,16 @@ export interface ToolCallRequest {
   wait?: number;
   /** the caller's W3C traceparent header, when it sent one */
   traceparent?: string;
+}
+
+/** A call whose upstream effect is unknown (a write that timed out after sending). */
+export interface UnknownOutcome {
+  tenantId: string;
+  workspaceId: string;
+  runId: string;
+  callId: string;
+  tool: string;
+  message: string;
 }
 
 /** A governed call's outcome as listeners see it: a call status, or the error code it was refused with. */
@@ -104,6 +114,13 @@ export class CallService {
   /** Listeners (the alerts watcher) learn each call's outcome after it is answered; they must not throw or block. */
   onOutcome(listener: CallListener): void {
     this.listeners.push(listener);
+  }
+
+  private readonly unknownOutcomeListeners: ((u: UnknownOutcome) => void)[] = [];
+
+  /** A write may or may not have happened upstream: someone must look (the alerts service raises an alert). */
+  onUnknownOutcome(listener: (u: UnknownOutcome) => void): void {
+    this.unknownOutcomeListeners.push(listener);
   }
 
   private tellListeners(p: Principal, runId: string, req: ToolCallRequest, outcome: string): void {
@@ -451,12 +468,13 @@ export class CallService {
       if (effect !== "block") {
         if (!(await s.runs.reserveToolCall(run.id, wf.budgets.toolCalls)))
           return { stop: "tool_calls_exceeded" as const };
-        const repeats = await s.toolCalls.countRepeats(run.id, action.id, argsHash);
-        if (wf.budgets.maxRepeats !== undefined && repeats >= wf.budgets.maxRepeats) {
+        const maxRepeats = wf.budgets.maxRepeats;
+        const repeats = maxRepeats === undefined ? 0 : await s.toolCalls.countRepeats(run.id, action.id, argsHash);
+        if (maxRepeats !== undefined && repeats >= maxRepeats) {
           effect = "block";
           loop = true;
           rules = ["loop_guard"];
-          reason = `the same call was already made ${repeats} times in this run (maxRepeats ${wf.budgets.maxRepeats})`;
+          reason = `the same call was already made ${repeats} times in this run (maxRepeats ${maxRepeats})`;
         }
       }
       const approvalId = effect === "approve" ? newId("apr") : null;
@@ -479,6 +497,7 @@ export class CallService {
         requestedBy: p.keyId,
         createdAt: now,
         startedAt: status === "executing" ? now : null,
+        actingAs: run.actingAs,
       } as const;
       await s.toolCalls.insert(record);
       if (loop) await s.toolCalls.update(id, { error: { code: "loop_detected", message: reason } });
@@ -498,6 +517,7 @@ export class CallService {
             rules,
             reason,
             workflowVersion: wf.version,
+            actingAs: readActingAs(run.actingAs),
             ...(decision.errors ? { ruleErrors: decision.errors } : {}),
           },
         },
@@ -524,7 +544,6 @@ export class CallService {
           type: "run.stopped",
           workspace: run.workspaceId,
           run: run.id,
-        actingAs: run.actingAs,
           call: id,
           actor: null as never,
           data: { stopReason: "loop_detected", tool: action.id } as never,
@@ -544,7 +563,6 @@ export class CallService {
       };
     });
     if ("stop" in outcome) return this.budgetExhausted(p, run, wf);
-            actingAs: readActingAs(run.actingAs),
     return outcome.record;
   }
 
@@ -740,6 +758,17 @@ export class CallService {
       );
     });
     this.events.notify(call.id);
+    if (outcome.status === "outcome_unknown") {
+      const u = {
+        tenantId,
+        workspaceId: run.workspaceId,
+        runId: run.id,
+        callId: call.id,
+        tool: call.tool,
+        message: error?.message ?? "outcome unknown",
+      };
+      for (const l of this.unknownOutcomeListeners) l(u);
+    }
     if (!observation) obs?.end(error ? new Error(error.message) : undefined);
     const done = {
       ...call,
