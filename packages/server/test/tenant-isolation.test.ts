@@ -102,7 +102,6 @@ describe("tenant isolation", () => {
     expect(routes.length).toBeGreaterThan(30);
     const keys = { admin: a.admin, agent: a.agent, auditor: a.auditor, approver: a.approver };
     const wrong: string[] = [];
-    const notFoundFirst = new Set<string>();
     for (const route of routes) {
       const name = `${route.method} ${route.url}`;
       if (exempt[name]) continue;
@@ -113,18 +112,13 @@ describe("tenant isolation", () => {
       const { path, body } = requestFor(route);
       for (const [role, client] of Object.entries(keys)) {
         const { status, text } = await send(client, route.method, path, body);
-        // A route that checks the role or the body's shape before looking anything up answers the
-        // same for ids that exist nowhere: that confirms nothing about B. Anything else must be 404.
-        const control = status === 404 ? undefined : await send(client, route.method, nowherePath(path), body);
-        const sameAsForNoId = control !== undefined && control.status === status && strip(control.text) === strip(text);
-        if (status !== 404 && !sameAsForNoId) wrong.push(`${name} as A's ${role}: ${status} ${text.slice(0, 160)}`);
-        if (status !== 404 && sameAsForNoId) notFoundFirst.add(`${name} (${status} as ${role})`);
+        // Whatever the caller's role and whatever the body, another tenant's id does not exist.
+        if (status !== 404) wrong.push(`${name} as A's ${role}: ${status} ${text.slice(0, 160)}`);
         for (const secret of [canary.secret, canary.label, canary.text, ids.trace as string])
           if (text.includes(secret)) wrong.push(`${name} as A's ${role} leaked ${secret}`);
       }
     }
     expect(wrong).toEqual([]);
-    if (process.env.TOLLGATE_DEBUG) console.log([...notFoundFirst].join("\n"));
   });
 
   it("refuses tenant A's keys on B's MCP endpoint", async () => {
@@ -229,16 +223,6 @@ async function send(client: TollgateClient, method: string, path: string, body: 
   });
   return { status: res.status, text: await res.text() };
 }
-
-/** The same request with every id of B replaced by one that exists nowhere. */
-function nowherePath(path: string): string {
-  let out = path;
-  for (const id of [b.workspace, b.tenant, ids.run, ids.call, ids.approval, ids.key] as string[])
-    out = out.replaceAll(id, "nowhere-0");
-  return out;
-}
-
-const strip = (text: string) => text.replace(/"instance":"[^"]*"/, "").replaceAll("nowhere-0", "ID");
 
 function keyOf(c: TollgateClient): string {
   return (c as unknown as { opts: { key: string } }).opts.key;

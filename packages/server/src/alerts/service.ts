@@ -97,9 +97,9 @@ export class AlertService {
   }
 
   async acknowledge(p: Principal, id: string) {
-    requireRole(p, can.decideApprovals);
     const scope = this.store.scope(p.tenantId);
     const alert = ownWorkspace(p, await scope.alerts.get(id), "alert", id);
+    requireRole(p, can.decideApprovals);
     const now = iso(this.clock);
     const done = await this.store.transaction(p.tenantId, async (s) => {
       if (!(await s.alerts.acknowledge(id, p.keyId, now))) return false;

@@ -55,9 +55,9 @@ export class ApprovalService {
 
   /** One approval as an approver reads it: the call, what was decided by whom, and what is left. */
   async show(p: Principal, approvalId: string) {
-    requireRole(p, can.listApprovals);
     const scope = this.store.scope(p.tenantId);
     const a = ownWorkspace(p, await scope.approvals.get(approvalId), "approval", approvalId);
+    requireRole(p, can.listApprovals);
     const call = await scope.toolCalls.get(a.callId);
     const run = await scope.runs.get(a.runId);
     const decisions = await scope.approvals.decisions([a.id]);
@@ -90,6 +90,8 @@ export class ApprovalService {
   }
 
   async decide(p: Principal, approvalId: string, req: DecisionRequest) {
+    // found first: another tenant's approval id answers 404 whatever the caller's role
+    ownWorkspace(p, await this.store.scope(p.tenantId).approvals.get(approvalId), "approval", approvalId);
     if (p.role === "agent") throw new TollgateError("forbidden", "an agent key can never decide an approval");
     if (req.channel === "chat")
       throw new TollgateError(

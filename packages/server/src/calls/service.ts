@@ -145,7 +145,6 @@ export class CallService {
 
   /** Per-workspace cap on calls in flight in this process: Tollgate protects itself. */
   async call(p: Principal, runId: string, req: ToolCallRequest, signal?: AbortSignal): Promise<ToolCallAnswer> {
-    requireRole(p, can.act);
     const key = `${p.tenantId}/${p.workspaceId}`;
     const n = this.inFlight.get(key) ?? 0;
     if (n >= this.limits.concurrentCallsPerWorkspace) {
@@ -233,6 +232,7 @@ export class CallService {
   /** Stage: the run must exist in the caller's workspace and still be running. */
   async runningRun(p: Principal, scope: TenantScope, runId: string): Promise<RunRecord> {
     const run = ownWorkspace(p, await scope.runs.get(runId), "run", runId);
+    requireRole(p, can.act);
     if (run.status !== "running") {
       throw new TollgateError(
         "run_not_running",

@@ -18,17 +18,20 @@ import { sinkRoutes } from "./routes/sinks.js";
 import { toolRoutes } from "./routes/tools.js";
 import { systemRoutes } from "./routes/systems.js";
 import { connectionRoutes, oauthCallbackRoute } from "./routes/connections.js";
+import { dataRoutes } from "./routes/data.js";
+import { redactingLogger } from "../data/log-redaction.js";
 import { workflowRoutes } from "./routes/workflows.js";
+import { workspaceVisible } from "../identity/access.js";
 
 declare module "fastify" {
   interface FastifyRequest {
     principal: Principal;
   }
-}
   interface FastifyInstance {
     /** every route registered (method and URL pattern) */
     tollgateRoutes: { method: string; url: string }[];
   }
+}
 
 export interface HttpOptions {
   logger: boolean | object;
@@ -44,19 +47,20 @@ const yamlTypes = ["application/yaml", "application/x-yaml", "text/yaml", "text/
 /** The HTTP adapter: authentication, the error map, and route declarations. */
 export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance {
   const app = Fastify({
-    logger: opts.logger,
+    // every log line through the redaction engine (data/log-redaction.ts)
+    logger: redactingLogger(opts.logger, () => s.redaction.forLogs()),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
   });
   app.addContentTypeParser(yamlTypes, { parseAs: "string" }, (_req, body, done) => done(null, body));
   app.decorateRequest("principal", null as unknown as Principal);
-  app.setErrorHandler(problemHandler);
   // every route, so the tenant-isolation suite can prove it covers each one
   const routes: { method: string; url: string }[] = [];
   app.decorate("tollgateRoutes", routes);
   app.addHook("onRoute", (r) => {
     for (const method of [r.method].flat()) if (method !== "HEAD") routes.push({ method, url: r.url });
   });
+  app.setErrorHandler(problemHandler);
   app.setNotFoundHandler((req, reply) =>
     problemHandler(
       Object.assign(new Error(`no route ${req.method} ${req.url.split("?")[0]}`), { statusCode: 404 }),
@@ -75,6 +79,10 @@ export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance
     v1.addHook("onRequest", async (req) => {
       // Anthropic's clients send their key as x-api-key (the model proxy's Anthropic route)
       req.principal = await s.keys.authenticate(req.headers.authorization ?? bearerOf(req.headers["x-api-key"]));
+      // A workspace in the path must be the caller's before any route looks at roles or bodies:
+      // another tenant's (or another workspace's) id answers 404 on every route alike.
+      const ws = (req.params as { ws?: string } | undefined)?.ws;
+      if (ws !== undefined) await workspaceVisible(s.store, req.principal, ws);
     });
     adminRoutes(v1, s);
     workflowRoutes(v1, s);
@@ -89,6 +97,7 @@ export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance
     systemRoutes(v1, s);
     connectionRoutes(v1, s);
     modelRoutes(v1, s);
+    dataRoutes(v1, s);
   });
   return app;
 }

@@ -35,6 +35,13 @@ export async function workspaceAccess(
   return p.tenantId;
 }
 
+/** 404 unless the workspace is the caller's (or, for the operator, exists). */
+export async function workspaceVisible(store: Store, p: Principal, workspaceId: string): Promise<void> {
+  const visible =
+    p.role === "operator" ? (await store.workspaceTenant(workspaceId)) !== undefined : p.workspaceId === workspaceId;
+  if (!visible) throw new TollgateError("not_found", `no workspace ${workspaceId}`);
+}
+
 export function requireRole(p: Principal, roles: readonly Role[]): void {
   if (!roles.includes(p.role)) {
     throw new TollgateError("forbidden", `a key with role ${p.role} cannot do this (needs ${roles.join(" or ")})`);

@@ -16,7 +16,6 @@ import type { RunWatcher } from "../alerts/watch.js";
 import type { CallService } from "../calls/service.js";
 import { type Clock, iso } from "../clock.js";
 import type { RedactionService } from "../data/redaction.js";
-import { can, requireRole } from "../identity/access.js";
 import type { Principal } from "../identity/principal.js";
 import type { WorkflowService } from "../workflows/service.js";
 import type { ModelConfigService, ResolvedModel } from "./config.js";
@@ -110,7 +109,7 @@ export class ModelProxyService {
     agentHeaders: Record<string, string | string[] | undefined>,
     signal?: AbortSignal,
   ): Promise<ModelAnswer> {
-    requireRole(p, can.act);
+    // runningRun finds the run in the caller's workspace (404 otherwise), then checks the role
     const run = await this.calls.runningRun(p, this.store.scope(p.tenantId), runId);
     const wire = readRequest(api, body);
     try {
@@ -471,6 +470,17 @@ export class ModelProxyService {
     const delta = costUsd - reservedUsd;
     const durationMs = this.clock.now().getTime() - intent.startedAt;
     const now = iso(this.clock);
+    // a provider's error may echo the prompt or a key: stored and audited through the tool calls' redaction
+    const error = s.error && {
+      ...s.error,
+      message: (
+        await this.redaction.forWorkflow(
+          p.tenantId,
+          run.workspaceId,
+          await this.workflows.compiledVersion(p.tenantId, run.workspaceId, run.workflow, run.workflowVersion),
+        )
+      ).text(s.error.message).value,
+    };
     await this.store.transaction(p.tenantId, async (tx) => {
       if (delta !== 0) {
         await tx.runs.adjustCost(run.id, delta);
@@ -482,7 +492,7 @@ export class ModelProxyService {
         inputTokens: s.usage?.inputTokens ?? 0,
         outputTokens: s.usage?.outputTokens ?? 0,
         costUsd,
-        error: s.error,
+        error,
         firstTokenMs: s.firstTokenMs,
         durationMs,
         finishedAt: now,
@@ -504,7 +514,7 @@ export class ModelProxyService {
               usageReported: s.usage !== undefined,
               durationMs,
               ...(s.firstTokenMs !== null ? { firstTokenMs: s.firstTokenMs } : {}),
-              ...(s.error ? { error: s.error } : {}),
+              ...(error ? { error } : {}),
             },
           },
         ],

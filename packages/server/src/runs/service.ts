@@ -6,8 +6,10 @@ import { can, ownWorkspace, requireRole, workspaceAccess } from "../identity/acc
 import { parseActingAsInput } from "../identity/connections.js";
 import type { Principal } from "../identity/principal.js";
 import type { WorkflowService } from "../workflows/service.js";
+import type { RequestedVersions, RunVersionResolver } from "../change-control/run-versions.js";
 import type { Telemetry } from "../telemetry/calls.js";
 import { endedRunOf } from "../telemetry/tracing.js";
+import { toolCallView } from "../calls/view.js";
 import { buildTimeline } from "./timeline.js";
 import { runView } from "./view.js";
 
@@ -21,11 +23,18 @@ export interface StartRunRequest {
   actingAs?: string | { kind: string; id?: string | undefined };
   labels?: Record<string, string>;
   traceId?: string;
+  /** prompt versions (hash or label), model, manifest version; or a release (issue 11) */
+  versions?: RequestedVersions["versions"];
+  release?: string;
+  /** a simulated run: scripted tool responses instead of the real systems (evals) */
+  simulation?: { responses: Record<string, unknown> };
 }
 
 export class RunService {
   /** metrics and traces (set by app.ts) */
   telemetry: Telemetry | undefined;
+  /** resolves the versions a run is pinned to (set by app.ts) */
+  versions: RunVersionResolver | undefined;
 
   constructor(
     private readonly store: Store,
@@ -64,6 +73,7 @@ export class RunService {
         `workflow ${req.workflow} acts as ${wf.manifest.actingAs}, not as ${identity.kind}`,
       );
     }
+    const actingAs = formatActingAs(identity);
     const now = this.clock.now();
     const run = await this.store.transaction(tenantId, async (s) => {
       const r = await s.runs.create({
@@ -78,7 +88,8 @@ export class RunService {
         startedBy: p.keyId,
         startedAt: now.toISOString(),
         deadlineAt: wf.budgets.wallClockMs ? new Date(now.getTime() + wf.budgets.wallClockMs).toISOString() : null,
-    const actingAs = formatActingAs(identity);
+        versions: versions ?? null,
+        simulation: req.simulation ?? null,
       });
       await s.audit.append(
         [
@@ -94,6 +105,8 @@ export class RunService {
               actingAs: identity,
               labels: r.labels,
               traceId: r.traceId,
+              ...(versions ? { versions } : {}),
+              ...(req.simulation ? { simulated: true } : {}),
             },
           },
         ],
@@ -109,7 +122,7 @@ export class RunService {
     return ownWorkspace(p, await this.store.scope(p.tenantId).runs.get(id), "run", id);
   }
 
-  async list(p: Principal, workspaceId: string, filter: { workflow?: string; status?: string; limit?: number }) {
+  async list(p: Principal, workspaceId: string, filter: Omit<RunFilter, "workspaceId">) {
     const tenantId = await workspaceAccess(this.store, p, workspaceId, can.readRuns);
     const runs = await this.store.scope(tenantId).runs.list({ workspaceId, ...filter });
     return { items: runs.map(runView) };
@@ -121,8 +134,8 @@ export class RunService {
     status: Extract<RunStatus, "succeeded" | "failed" | "cancelled">,
     output: unknown,
   ) {
-    requireRole(p, can.act);
     const run = await this.get(p, id);
+    requireRole(p, can.act);
     const now = iso(this.clock);
     const ended = await this.store.transaction(p.tenantId, async (s) => {
       if (!(await s.runs.end(id, status, now, { output }))) return false;
@@ -139,6 +152,27 @@ export class RunService {
     const endedRun = endedRunOf(fresh);
     if (endedRun) this.telemetry?.tracing.runEnded(endedRun);
     return runView(fresh);
+  }
+
+  /** What the run did, call by call (stored, redacted arguments and results): for inspection and replay. */
+  async recordedCalls(p: Principal, id: string) {
+    const run = await this.get(p, id);
+    const scope = this.store.scope(p.tenantId);
+    const toolCalls = await scope.toolCalls.listByRun(run.id);
+    // model calls keep the hash of the redacted request, its size and the kinds redacted, not the text
+    const modelCalls = (await scope.modelCalls.listForRun(run.id)).map((m) => ({
+      id: m.id,
+      provider: m.provider,
+      model: m.model,
+      status: m.status,
+      requestHash: m.requestHash,
+      promptChars: m.promptChars,
+      redacted: m.redacted,
+      usage: { inputTokens: m.inputTokens, outputTokens: m.outputTokens, costUsd: m.costUsd },
+      ...(m.error ? { error: m.error } : {}),
+      createdAt: m.createdAt,
+    }));
+    return { run: run.id, versions: runView(run).versions, toolCalls: toolCalls.map(toolCallView), modelCalls };
   }
 
   async timeline(p: Principal, id: string) {

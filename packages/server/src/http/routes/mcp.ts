@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { McpGateway } from "../../mcp-gateway/gateway.js";
+import { workspaceVisible } from "../../identity/access.js";
 import type { Services } from "../../services.js";
 
 type McpRequest = FastifyRequest<{ Params: { ws: string; workflow: string } }>;
@@ -11,6 +12,7 @@ type McpRequest = FastifyRequest<{ Params: { ws: string; workflow: string } }>;
 export function mcpRoutes(app: FastifyInstance, s: Services, gateway: McpGateway): void {
   const handler = async (req: McpRequest, reply: FastifyReply) => {
     const principal = await s.keys.authenticate(req.headers.authorization);
+    await workspaceVisible(s.store, principal, req.params.ws);
     try {
       await gateway.handle(principal, req.params, req.raw, reply.raw, req.body, () => reply.hijack());
     } catch (e) {
