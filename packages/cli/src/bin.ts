@@ -13,6 +13,7 @@ import { policyCommands } from "./commands/policy.js";
 import { remoteCommands } from "./commands/remote.js";
 import { serveCommand } from "./commands/serve.js";
 import { connectorCommands } from "./commands/connectors.js";
+import { dataCommands } from "./commands/data.js";
 import { CliError, type GlobalOptions } from "./context.js";
 
 const program = new Command("tollgate")
@@ -31,6 +32,7 @@ policyCommands(program, globals);
 mcpCommands(program, globals);
 modelCommands(program, globals);
 connectorCommands(program, globals);
+dataCommands(program, globals);
 changeControlCommands(program, globals);
 evalCommand(program, globals);
 auditCommands(program, globals);

@@ -30,6 +30,7 @@ import type {
   Usage,
   UsageGroupBy,
 } from "./model-types.js";
+import type { LegalHold, PurgeReport, RetentionView, TenantDeletion } from "./data-types.js";
 
 /** An error answer of the API, with its problem document. */
 export class TollgateApiError extends Error {
@@ -487,6 +488,40 @@ export class TollgateClient {
   }
   acknowledgeAlert(id: string) {
     return this.json<Alert>("POST", `/v1/alerts/${enc(id)}/ack`, {});
+  }
+
+  // data handling: retention, legal holds, tenant export and deletion
+  retention(workspace: string) {
+    return this.json<RetentionView>("GET", `/v1/workspaces/${enc(workspace)}/retention`);
+  }
+  /** Sets the workspace's windows ("30d"); null goes back to the default; a missing one stays. */
+  setRetention(workspace: string, windows: { runs?: string | null; payloads?: string | null; audit?: string | null }) {
+    return this.json<RetentionView>("PUT", `/v1/workspaces/${enc(workspace)}/retention`, windows);
+  }
+  purge(workspace: string, opts: { dryRun?: boolean } = {}) {
+    return this.json<PurgeReport>("POST", `/v1/workspaces/${enc(workspace)}/retention/purge`, {
+      dryRun: opts.dryRun ?? false,
+    });
+  }
+  placeLegalHold(workspace: string, hold: { runId?: string; reason: string }) {
+    return this.json<LegalHold>("POST", `/v1/workspaces/${enc(workspace)}/legal-holds`, hold);
+  }
+  legalHolds(workspace: string, opts: { all?: boolean } = {}) {
+    return this.json<{ items: LegalHold[] }>(
+      "GET",
+      `/v1/workspaces/${enc(workspace)}/legal-holds${opts.all ? "?all=true" : ""}`,
+    );
+  }
+  async releaseLegalHold(workspace: string, id: string): Promise<void> {
+    await this.request("DELETE", `/v1/workspaces/${enc(workspace)}/legal-holds/${enc(id)}`);
+  }
+  /** Everything a tenant owns as JSON lines ({"table","row"}); operator key. */
+  async exportTenant(tenant: string): Promise<string> {
+    return (await this.request<string>("GET", `/v1/tenants/${enc(tenant)}/export`)).body;
+  }
+  /** Deletes a tenant's rows and its data key; operator key. */
+  deleteTenant(tenant: string) {
+    return this.json<TenantDeletion>("DELETE", `/v1/tenants/${enc(tenant)}`);
   }
 
   health() {

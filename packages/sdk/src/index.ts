@@ -2,3 +2,4 @@ export * from "./types.js";
 export * from "./client.js";
 export * from "./change-control-types.js";
 export * from "./model-types.js";
+export * from "./data-types.js";

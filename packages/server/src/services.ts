@@ -16,15 +16,18 @@ import type { Clock } from "./clock.js";
 import type { McpPool } from "./connectors/mcp/pool.js";
 import type { ToolPins } from "./connectors/mcp/pins.js";
 import type { RedactionService } from "./data/redaction.js";
+import type { LegalHoldService } from "./data/legal-holds.js";
+import type { RetentionService } from "./data/retention.js";
+import type { TenantDataService } from "./data/tenant-data.js";
 import type { ConnectionService } from "./identity/connections.js";
 import type { KeyService } from "./identity/keys.js";
 import type { JobRunner } from "./jobs/runner.js";
-import type { NotificationConfigService } from "./notifications/config.js";
-import type { TenantService } from "./identity/tenants.js";
-import type { Vault } from "./identity/vault.js";
 import type { ModelConfigService } from "./models/config.js";
 import type { ModelProxyService } from "./models/proxy.js";
 import type { ModelReports } from "./models/reports.js";
+import type { NotificationConfigService } from "./notifications/config.js";
+import type { TenantService } from "./identity/tenants.js";
+import type { Vault } from "./identity/vault.js";
 import type { Breakers } from "./reliability/breakers.js";
 import type { RateLimiter } from "./reliability/rate-limiter.js";
 import type { RunService } from "./runs/service.js";
@@ -65,7 +68,12 @@ export interface Services {
   policySuggestions: PolicySuggestions;
   /** background jobs (approval timeouts, notification delivery); tests call jobs.runOnce() */
   jobs: JobRunner;
-}
+  /** the model proxy (issue 5): providers, prices and caps; the governed model call; usage and data flows; the run watcher */
   models: { config: ModelConfigService; proxy: ModelProxyService; reports: ModelReports; watcher: RunWatcher };
   /** alerts any feature raises (`alerts.raise`), stored, listed, acknowledged, sent to the workspace webhook */
   alerts: AlertService;
+  /** data handling (issue 10): retention windows and the purge job, legal holds, tenant export and deletion */
+  retention: RetentionService;
+  legalHolds: LegalHoldService;
+  tenantData: TenantDataService;
+}

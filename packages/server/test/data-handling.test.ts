@@ -76,7 +76,9 @@ describe("retention, legal holds and audit verification across purges", () => {
     expect((await ws.agent.getRun(held.runId)).id).toBe(held.runId);
 
     await ws.admin.releaseLegalHold("support", hold.id);
-    expect((await ws.admin.legalHolds("support", { all: true })).items[0]).toMatchObject({ releasedAt: expect.any(String) });
+    expect((await ws.admin.legalHolds("support", { all: true })).items[0]).toMatchObject({
+      releasedAt: expect.any(String),
+    });
     clock.advance(2 * 60_000);
     await h.server.tollgate.services.jobs.runOnce();
     expect((await problemOf(ws.agent.getRun(held.runId))).status).toBe(404);
@@ -102,7 +104,9 @@ describe("retention, legal holds and audit verification across purges", () => {
     expect(report.audit.through).toBe(dry.audit.through);
     const after = await ws.auditor.auditEvents("support", undefined, 1000);
     expect(after.items[0]!.seq).toBeGreaterThan(before.items[0]!.seq);
-    expect(after.items.some((e) => e.type === "data.purged" && (e.data as { what: string }).what === "audit")).toBe(true);
+    expect(after.items.some((e) => e.type === "data.purged" && (e.data as { what: string }).what === "audit")).toBe(
+      true,
+    );
     const verified = await ws.auditor.verifyAudit("support");
     expect(verified).toMatchObject({ ok: true, from: { seq: report.audit.through } });
     expect((await ws.admin.purge("support", { dryRun: true })).audit.through).toBeNull();
@@ -121,7 +125,10 @@ describe("tenant export and deletion", () => {
     expect((await problemOf(other.admin.exportTenant("acme"))).status).toBe(404);
 
     const text = await h.operator.exportTenant("globex");
-    const rows = text.trim().split("\n").map((l) => JSON.parse(l) as { table: string; row: Record<string, unknown> });
+    const rows = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { table: string; row: Record<string, unknown> });
     expect(rows[0]).toMatchObject({ table: "tenants", row: { id: "globex" } });
     expect(rows[0]!.row.wrapped_key).toBeUndefined();
     const secret = rows.find((r) => r.table === "secrets" && r.row.name === "db-password");

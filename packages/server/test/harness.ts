@@ -45,12 +45,14 @@ export async function startHarness(
     env?: Record<string, string>;
     /** options of the example systems (e.g. acceptBearer for OAuth tests) */
     systems?: ExampleSystemsOptions;
+    /** pino options for the server's log (e.g. a stream the canary test reads) */
+    logger?: object;
   } = {},
 ): Promise<Harness> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "tollgate-test-"));
   const env = { TOLLGATE_ADMIN_KEY: operatorKey, TOLLGATE_MASTER_KEY: "a".repeat(64), ...opts.env };
   const systems = await startExampleSystems({ port: 0, ...opts.systems });
-  const logger = process.env.TOLLGATE_DEBUG ? { level: "error" } : false;
+  const logger = opts.logger ?? (process.env.TOLLGATE_DEBUG ? { level: "error" } : false);
   const options = (port: number) => ({
     port,
     dataDir,

@@ -33,3 +33,11 @@ export type {
 } from "./repos/model-calls.js";
 export type { AlertDelivery, AlertFilter, AlertRecord, AlertSeverity, NewAlert } from "./repos/alerts.js";
 export type { ApprovalUsageRow, ModelUsageRow, ToolUsageRow, UsageGroupBy, UsageQuery } from "./repos/usage.js";
+export type {
+  LegalHoldRecord,
+  PayloadPurgeCounts,
+  RetentionSettingsRecord,
+  RunPurgeCounts,
+} from "./repos/retention.js";
+export { purgedMarker } from "./repos/retention.js";
+export { tenantTables } from "./repos/tenant-data.js";

@@ -86,6 +86,8 @@ export interface RunsTable {
   versions: string | null;
   /** JSON simulation settings: scripted tool responses instead of the real systems */
   simulation: string | null;
+  /** when the retention job replaced this run's payloads with the purged marker (migration 008) */
+  payloads_purged_at?: string | null;
 }
 
 export interface ToolCallsTable {
@@ -111,12 +113,12 @@ export interface ToolCallsTable {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** whose authority the call used: `service`, `service:<id>` or `user:<id>` */
+  acting_as?: string | null;
 }
 
 export interface ApprovalsTable {
   id: string;
-  /** whose authority the call used: `service`, `service:<id>` or `user:<id>` */
-  acting_as?: string | null;
   tenant_id: string;
   workspace_id: string;
   run_id: string;
@@ -249,10 +251,6 @@ export interface AuditCheckpointsTable {
   signature: string;
 }
 
-export interface Database {
-  tenants: TenantsTable;
-  workspaces: WorkspacesTable;
-  api_keys: ApiKeysTable;
 /** One versioned thing a run ran with, so runs of a version are found by index (issue 11). */
 export interface RunVersionsTable {
   tenant_id: string;
@@ -423,9 +421,9 @@ export interface ModelCallsTable {
   status: string;
   request_hash: string;
   prompt_chars: number;
-  sent_kinds: string;
   redacted: string;
   redactions: number;
+  sent_kinds: string;
   input_tokens: number;
   output_tokens: number;
   reserved_usd: number;
@@ -455,6 +453,34 @@ export interface AlertsTable {
   delivery_error: string | null;
 }
 
+/** A workspace's retention windows (durations like "30d"; null: the built-in default). */
+export interface RetentionSettingsTable {
+  tenant_id: string;
+  workspace_id: string;
+  runs: string | null;
+  payloads: string | null;
+  audit: string | null;
+  updated_at: string;
+  updated_by: string | null;
+}
+
+/** A legal hold on a whole workspace (run_id null) or one run; released holds stay on record. */
+export interface LegalHoldsTable {
+  id: string;
+  tenant_id: string;
+  workspace_id: string;
+  run_id: string | null;
+  reason: string;
+  created_by: string;
+  created_at: string;
+  released_by: string | null;
+  released_at: string | null;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  workspaces: WorkspacesTable;
+  api_keys: ApiKeysTable;
   secrets: SecretsTable;
   workflows: WorkflowsTable;
   workflow_versions: WorkflowVersionsTable;
@@ -470,7 +496,6 @@ export interface AlertsTable {
   audit_signing_keys: AuditSigningKeysTable;
   audit_checkpoints: AuditCheckpointsTable;
   tool_pins: ToolPinsTable;
-}
   oauth_connections: OAuthConnectionsTable;
   oauth_grants: OAuthGrantsTable;
   oauth_states: OAuthStatesTable;
@@ -486,3 +511,6 @@ export interface AlertsTable {
   workspace_spend: WorkspaceSpendTable;
   model_calls: ModelCallsTable;
   alerts: AlertsTable;
+  retention_settings: RetentionSettingsTable;
+  legal_holds: LegalHoldsTable;
+}

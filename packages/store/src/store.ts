@@ -13,6 +13,8 @@ import { AlertsRepo } from "./repos/alerts.js";
 import { ModelCallsRepo } from "./repos/model-calls.js";
 import { ModelConfigRepo } from "./repos/model-config.js";
 import { RunsRepo } from "./repos/runs.js";
+import { RetentionRepo } from "./repos/retention.js";
+import { TenantDataRepo } from "./repos/tenant-data.js";
 import { UsageRepo } from "./repos/usage.js";
 import { SecretsRepo } from "./repos/secrets.js";
 import { ToolCallsRepo, toToolCallRecord } from "./repos/tool-calls.js";
@@ -43,6 +45,10 @@ export class TenantScope {
   readonly modelCalls: ModelCallsRepo;
   readonly alerts: AlertsRepo;
   readonly usage: UsageRepo;
+  /** retention windows, legal holds and the purge job (issue 10) */
+  readonly retention: RetentionRepo;
+  /** tenant export and deletion, operator only (issue 10) */
+  readonly tenantData: TenantDataRepo;
 
   constructor(
     db: Kysely<Database>,
@@ -68,6 +74,8 @@ export class TenantScope {
     this.modelCalls = new ModelCallsRepo(db, tenantId);
     this.alerts = new AlertsRepo(db, tenantId);
     this.usage = new UsageRepo(db, tenantId);
+    this.retention = new RetentionRepo(db, tenantId);
+    this.tenantData = new TenantDataRepo(db, tenantId);
   }
 }
 
@@ -100,6 +108,12 @@ export class Store {
   async getTenant(id: string): Promise<TenantRecord | undefined> {
     const r = await this.db.selectFrom("tenants").selectAll().where("id", "=", id).executeTakeFirst();
     return r && { id: r.id, name: r.name, wrappedKey: r.wrapped_key, createdAt: r.created_at };
+  }
+
+  /** The retention job: every tenant id, in order. */
+  async tenantIds(): Promise<string[]> {
+    const rows = await this.db.selectFrom("tenants").select("id").orderBy("id").execute();
+    return rows.map((r) => r.id);
   }
 
   async countKeys(): Promise<number> {

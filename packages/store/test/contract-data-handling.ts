@@ -66,11 +66,32 @@ export function dataHandlingContract(name: string, make: () => Promise<TestStore
 
     it("stores retention settings and holds per tenant", async () => {
       const a = store.scope("ta").retention;
-      await a.putSettings({ workspaceId: "wa", runs: "90d", payloads: "7d", audit: null, updatedAt: t0, updatedBy: "k" });
-      await a.putSettings({ workspaceId: "wa", runs: "30d", payloads: "7d", audit: "1d", updatedAt: t0, updatedBy: "k" });
+      await a.putSettings({
+        workspaceId: "wa",
+        runs: "90d",
+        payloads: "7d",
+        audit: null,
+        updatedAt: t0,
+        updatedBy: "k",
+      });
+      await a.putSettings({
+        workspaceId: "wa",
+        runs: "30d",
+        payloads: "7d",
+        audit: "1d",
+        updatedAt: t0,
+        updatedBy: "k",
+      });
       expect(await a.settings("wa")).toMatchObject({ runs: "30d", payloads: "7d", audit: "1d" });
       expect(await store.scope("tb").retention.settings("wa")).toBeUndefined();
-      await a.addHold({ id: "lh_1", workspaceId: "wa", runId: "run_1", reason: "case 7", createdBy: "k", createdAt: t0 });
+      await a.addHold({
+        id: "lh_1",
+        workspaceId: "wa",
+        runId: "run_1",
+        reason: "case 7",
+        createdBy: "k",
+        createdAt: t0,
+      });
       expect(await a.heldRunIds()).toEqual(["run_1"]);
       expect(await store.scope("tb").retention.releaseHold("wa", "lh_1", "k", t0)).toBe(false);
       expect(await a.releaseHold("wa", "lh_1", "k2", later(1))).toBe(true);

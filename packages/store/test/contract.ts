@@ -7,6 +7,7 @@ import { identityContract } from "./contract-identity.js";
 import type { TestStore } from "./stores.js";
 import { approvalsContract } from "./approvals-contract.js";
 import { modelsContract } from "./contract-models.js";
+import { dataHandlingContract } from "./contract-data-handling.js";
 
 const now = () => new Date().toISOString();
 
@@ -215,4 +216,5 @@ export function storeContract(name: string, make: () => Promise<TestStore>): voi
   approvalsContract(name, make);
   modelsContract(name, make);
   changeControlContract(name, make);
+  dataHandlingContract(name, make);
 }

@@ -10,11 +10,17 @@ const when = (iso: string | null | undefined) => (iso ? iso.replace("T", " ").sl
 function renderRetention(r: RetentionView): string {
   const set = (v: string | null, d: string) => (v ? v : `${d} (default)`);
   const rows: string[][] = [
-    ["workspace", set(r.settings.payloads, r.defaults.payloads), set(r.settings.runs, r.defaults.runs), set(r.settings.audit, r.defaults.audit)],
+    [
+      "workspace",
+      set(r.settings.payloads, r.defaults.payloads),
+      set(r.settings.runs, r.defaults.runs),
+      set(r.settings.audit, r.defaults.audit),
+    ],
     ...r.workflows.map((w) => [`workflow ${w.workflow}`, w.windows.payloads, w.windows.runs, w.windows.audit]),
   ];
   const holds = r.legalHolds.map(
-    (h) => `  ${pc.yellow("legal hold")} ${h.id} on ${h.runId ? `run ${h.runId}` : "the whole workspace"}: ${h.reason} (${h.createdBy}, ${when(h.createdAt)})`,
+    (h) =>
+      `  ${pc.yellow("legal hold")} ${h.id} on ${h.runId ? `run ${h.runId}` : "the whole workspace"}: ${h.reason} (${h.createdBy}, ${when(h.createdAt)})`,
   );
   return `${table(["", "payloads", "runs", "audit"], rows)}\n${holds.length ? `${holds.join("\n")}\n` : ""}`;
 }
@@ -102,7 +108,14 @@ export function dataCommands(program: Command, globals: () => GlobalOptions): vo
       process.stdout.write(
         `${table(
           ["id", "on", "reason", "by", "placed", "released"],
-          r.items.map((h) => [h.id, h.runId ?? "workspace", h.reason, h.createdBy, when(h.createdAt), when(h.releasedAt)]),
+          r.items.map((h) => [
+            h.id,
+            h.runId ?? "workspace",
+            h.reason,
+            h.createdBy,
+            when(h.createdAt),
+            when(h.releasedAt),
+          ]),
         )}\n`,
       );
     });
@@ -123,7 +136,9 @@ export function dataCommands(program: Command, globals: () => GlobalOptions): vo
       const text = await client().exportTenant(tenant);
       writeFileSync(o.out, text, { mode: 0o600 });
       const rows = text.split("\n").filter((l) => l.length > 0).length;
-      json() ? printJson({ file: o.out, rows }) : process.stdout.write(`${rows} rows of tenant ${tenant} written to ${o.out}\n`);
+      json()
+        ? printJson({ file: o.out, rows })
+        : process.stdout.write(`${rows} rows of tenant ${tenant} written to ${o.out}\n`);
     });
   tenants
     .command("delete <tenant>")

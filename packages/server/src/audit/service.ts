@@ -52,10 +52,23 @@ export class AuditService {
     if (first <= 1) return verifyChain(events);
     const anchor = (await scope.auditSigning.checkpoints()).filter((c) => c.seq < first).pop();
     if (!anchor)
-      return { ok: false, checked: 0, firstBadSeq: 1, problem: `rows before ${first} are gone and no checkpoint covers them` };
+      return {
+        ok: false,
+        checked: 0,
+        firstBadSeq: 1,
+        problem: `rows before ${first} are gone and no checkpoint covers them`,
+      };
     const key = await this.signer.publicKey(tenantId);
     if (!checkpointSignatureValid(key.publicKey, anchor))
-      return { ok: false, checked: 0, firstBadSeq: anchor.seq, problem: `the checkpoint at ${anchor.seq} is not signed by the tenant's key` };
-    return { ...verifyChain(events, { seq: anchor.seq, hash: anchor.hash }), from: { seq: anchor.seq, signedAt: anchor.signedAt } };
+      return {
+        ok: false,
+        checked: 0,
+        firstBadSeq: anchor.seq,
+        problem: `the checkpoint at ${anchor.seq} is not signed by the tenant's key`,
+      };
+    return {
+      ...verifyChain(events, { seq: anchor.seq, hash: anchor.hash }),
+      from: { seq: anchor.seq, signedAt: anchor.signedAt },
+    };
   }
 }

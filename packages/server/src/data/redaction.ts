@@ -13,10 +13,43 @@ export class RedactionService {
   private readonly cache = new Map<string, { redactor: Redactor; at: number }>();
   private readonly promptCache = new Map<string, { redactor: Redactor; at: number }>();
 
+  /** every stored secret value loaded so far, so server logs (which know no tenant) redact them too */
+  private readonly seen = new Set<string>();
+  private logRedactor: { redactor: Redactor; size: number } | undefined;
+
   constructor(
     private readonly vault: Vault,
     private readonly hashKeyFor: (tenantId: string) => Promise<Buffer>,
+    /** more stored secrets of a workspace: its OAuth connections' tokens */
+    private readonly moreSecrets: (tenantId: string, workspaceId: string) => Promise<string[]> = async () => [],
   ) {}
+
+  /** The workspace's stored secret values and OAuth tokens: redacted wherever they appear. */
+  private async knownSecrets(tenantId: string, workspaceId: string): Promise<string[]> {
+    const values = [
+      ...(await this.vault.secretValues(tenantId, workspaceId)),
+      ...(await this.moreSecrets(tenantId, workspaceId)),
+    ];
+    if (this.seen.size < 10_000) for (const v of values) this.seen.add(v);
+    return values;
+  }
+
+  /**
+   * The redactor of server logs: every secret detector and PII kind (IP addresses stay: they are
+   * what request logs are for), plus every stored secret value this process has loaded.
+   */
+  forLogs(): Redactor {
+    if (this.logRedactor?.size !== this.seen.size)
+      this.logRedactor = {
+        redactor: createRedactor({
+          kinds: ["secrets", "pii.email", "pii.phone", "pii.card", "pii.iban", "pii.ssn"],
+          knownSecrets: [...this.seen],
+          placeholder: "kind",
+        }),
+        size: this.seen.size,
+      };
+    return this.logRedactor.redactor;
+  }
 
   async forWorkflow(tenantId: string, workspaceId: string, wf: CompiledWorkflow | undefined): Promise<Redactor> {
     const key = `${tenantId}/${workspaceId}/${wf?.version ?? "-"}`;
@@ -24,7 +57,7 @@ export class RedactionService {
     if (hit && Date.now() - hit.at < ttlMs) return hit.redactor;
     const redactor = createRedactor({
       kinds: ["secrets", ...(wf?.redact ?? [])],
-      knownSecrets: await this.vault.secretValues(tenantId, workspaceId),
+      knownSecrets: await this.knownSecrets(tenantId, workspaceId),
       fields: wf?.manifest.data?.fields ?? {},
       hashKey: await this.hashKeyFor(tenantId),
       placeholder: "kind",
@@ -45,7 +78,7 @@ export class RedactionService {
     if (hit && Date.now() - hit.at < ttlMs) return hit.redactor;
     const redactor = createRedactor({
       kinds: ["secrets", ...wf.redact],
-      knownSecrets: await this.vault.secretValues(tenantId, workspaceId),
+      knownSecrets: await this.knownSecrets(tenantId, workspaceId),
       hashKey: createHmac("sha256", await this.hashKeyFor(tenantId))
         .update(`model-prompt:${runId}`)
         .digest(),

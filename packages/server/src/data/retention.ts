@@ -58,7 +58,10 @@ export class RetentionService {
     const workspace = this.workspaceWindows(settings);
     const workflows = [];
     for (const w of await scope.workflows.list(workspaceId))
-      workflows.push({ workflow: w.name, windows: await this.workflowWindows(tenantId, workspaceId, w.name, workspace) });
+      workflows.push({
+        workflow: w.name,
+        windows: await this.workflowWindows(tenantId, workspaceId, w.name, workspace),
+      });
     return {
       workspace: workspaceId,
       defaults: defaultRetention,
@@ -83,10 +86,7 @@ export class RetentionService {
         audit: windows.audit === undefined ? (before?.audit ?? null) : windows.audit,
       };
       await s.retention.putSettings({ workspaceId, ...next, updatedAt: now, updatedBy: p.keyId });
-      await s.audit.append(
-        [{ type: "retention.set", workspace: workspaceId, actor: p.keyId, data: { ...next } }],
-        now,
-      );
+      await s.audit.append([{ type: "retention.set", workspace: workspaceId, actor: p.keyId, data: { ...next } }], now);
     });
     return this.show(p, workspaceId);
   }
@@ -231,7 +231,13 @@ export class RetentionService {
         type: "data.purged",
         workspace: ws === "" ? null : ws,
         actor: o.actor,
-        data: { what: "audit", through, before: last.ts, counts: { events: n }, anchor: { seq: last.seq, hash: last.hash } },
+        data: {
+          what: "audit",
+          through,
+          before: last.ts,
+          counts: { events: n },
+          anchor: { seq: last.seq, hash: last.hash },
+        },
       }));
       await s.audit.append(purged, at);
     });

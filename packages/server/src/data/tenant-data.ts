@@ -16,7 +16,10 @@ export class TenantDataService {
     private readonly signer: AuditSigner,
   ) {}
 
-  async export(p: Principal, tenantId: string): Promise<AsyncGenerator<{ table: string; row: Record<string, unknown> }>> {
+  async export(
+    p: Principal,
+    tenantId: string,
+  ): Promise<AsyncGenerator<{ table: string; row: Record<string, unknown> }>> {
     await this.tenantForOperator(p, tenantId);
     return this.store.scope(tenantId).tenantData.rows();
   }

@@ -216,6 +216,19 @@ export class ConnectionService {
     return { items: await Promise.all(conns.map((c) => this.view(tenantId, workspaceId, c.name))) };
   }
 
+  /** Every token the workspace's grants hold, for redaction (never returned by any endpoint). */
+  async tokenValues(tenantId: string, workspaceId: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const g of await this.store.scope(tenantId).oauth.listGrants(workspaceId)) {
+      if (!g.tokensSealed) continue;
+      const t = JSON.parse(
+        await this.vault.open(tenantId, "oauth_grants", grantRow(g), g.tokensSealed),
+      ) as StoredTokens;
+      out.push(t.accessToken, ...(t.refreshToken ? [t.refreshToken] : []));
+    }
+    return out;
+  }
+
   async get(tenantId: string, workspaceId: string, name: string) {
     await this.connection(tenantId, workspaceId, name);
     return this.view(tenantId, workspaceId, name);

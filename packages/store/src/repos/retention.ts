@@ -87,7 +87,13 @@ export class RetentionRepo {
   }
 
   async putSettings(s: RetentionSettingsRecord): Promise<void> {
-    const values = { runs: s.runs, payloads: s.payloads, audit: s.audit, updated_at: s.updatedAt, updated_by: s.updatedBy };
+    const values = {
+      runs: s.runs,
+      payloads: s.payloads,
+      audit: s.audit,
+      updated_at: s.updatedAt,
+      updated_by: s.updatedBy,
+    };
     await this.db
       .insertInto("retention_settings")
       .values({ tenant_id: this.tenantId, workspace_id: s.workspaceId, ...values })
@@ -290,7 +296,11 @@ export class RetentionRepo {
         .executeTakeFirst();
       await this.db.deleteFrom("run_versions").where("tenant_id", "=", t).where("run_id", "in", ids).execute();
       await this.db.deleteFrom("alerts").where("tenant_id", "=", t).where("run_id", "in", ids).execute();
-      const runs = await this.db.deleteFrom("runs").where("tenant_id", "=", t).where("id", "in", ids).executeTakeFirst();
+      const runs = await this.db
+        .deleteFrom("runs")
+        .where("tenant_id", "=", t)
+        .where("id", "in", ids)
+        .executeTakeFirst();
       counts.approvals += Number(approvals.numDeletedRows);
       counts.toolCalls += Number(calls.numDeletedRows);
       counts.modelCalls += Number(models.numDeletedRows);

@@ -13,7 +13,9 @@ const window = z
   .describe("null: back to the default");
 const putRetention = z.object({ runs: window, payloads: window, audit: window }).strict();
 const purge = z.object({ dryRun: z.boolean().default(false) }).strict();
-const placeHold = z.object({ runId: z.string().min(1).max(64).optional(), reason: z.string().min(1).max(2000) }).strict();
+const placeHold = z
+  .object({ runId: z.string().min(1).max(64).optional(), reason: z.string().min(1).max(2000) })
+  .strict();
 const holdsQuery = z.object({ all: z.enum(["true", "false"]).optional() });
 
 /** Retention windows and purges, legal holds, tenant export and deletion (issue 10). */
