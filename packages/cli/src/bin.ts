@@ -28,14 +28,14 @@ serveCommand(program);
 demoCommand(program);
 offlineCommands(program, globals);
 remoteCommands(program, globals);
+auditCommands(program, globals);
 policyCommands(program, globals);
 mcpCommands(program, globals);
 modelCommands(program, globals);
-connectorCommands(program, globals);
-dataCommands(program, globals);
 changeControlCommands(program, globals);
 evalCommand(program, globals);
-auditCommands(program, globals);
+connectorCommands(program, globals);
+dataCommands(program, globals);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof TollgateApiError) {

@@ -30,6 +30,16 @@ import type {
   Usage,
   UsageGroupBy,
 } from "./model-types.js";
+import type {
+  ActivationResult,
+  EvalReportReceipt,
+  Prompt,
+  RecordedCalls,
+  Release,
+  ReleaseActivation,
+  ReplayResult,
+  RunPinning,
+} from "./change-control-types.js";
 import type { LegalHold, PurgeReport, RetentionView, TenantDeletion } from "./data-types.js";
 
 /** An error answer of the API, with its problem document. */
@@ -145,6 +155,21 @@ export class TollgateClient {
       }[];
     }>("GET", `/v1/workspaces/${enc(workspace)}/keys`);
   }
+  /** A new key with the same name and role; the old one keeps working for graceSeconds (default 24 h). */
+  rotateKey(workspace: string, id: string, graceSeconds?: number) {
+    return this.json<{
+      id: string;
+      key: string;
+      role: string;
+      name: string;
+      replaces: string;
+      oldKeyExpiresAt: string;
+    }>(
+      "POST",
+      `/v1/workspaces/${enc(workspace)}/keys/${enc(id)}/rotate`,
+      graceSeconds === undefined ? {} : { graceSeconds },
+    );
+  }
   async revokeKey(workspace: string, id: string): Promise<void> {
     await this.request("DELETE", `/v1/workspaces/${enc(workspace)}/keys/${enc(id)}`);
   }
@@ -152,25 +177,6 @@ export class TollgateClient {
     await this.request("PUT", `/v1/workspaces/${enc(workspace)}/secrets/${enc(name)}`, { value });
   }
 
-  // workflows
-  putWorkflow(workspace: string, name: string, manifest: string | object) {
-    return this.json<{ name: string; version: string }>(
-      "PUT",
-  /** A new key with the same name and role; the old one keeps working for graceSeconds (default 24 h). */
-  rotateKey(workspace: string, id: string, graceSeconds?: number) {
-    return this.json<{ id: string; key: string; role: string; name: string; replaces: string; oldKeyExpiresAt: string }>(
-      "POST",
-      `/v1/workspaces/${enc(workspace)}/keys/${enc(id)}/rotate`,
-      graceSeconds === undefined ? {} : { graceSeconds },
-    );
-  }
-      `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}`,
-      manifest,
-    );
-  }
-  getWorkflow(workspace: string, name: string) {
-    return this.json<{ name: string; version: string; manifest: Record<string, unknown> }>(
-      "GET",
   // OAuth connections
   createConnection(workspace: string, input: CreateConnectionInput) {
     return this.json<{ connection: Connection; authorizationUrl?: string }>(
@@ -195,7 +201,11 @@ export class TollgateClient {
   }
   /** Revokes at the provider (RFC 7009) and deletes the tokens: of one identity, or of all. */
   revokeConnection(workspace: string, name: string, actingAs?: string | ActingAs) {
-    return this.json<{ connection: string; revoked: number; provider: { subject: string; revoked: boolean; error?: string }[] }>(
+    return this.json<{
+      connection: string;
+      revoked: number;
+      provider: { subject: string; revoked: boolean; error?: string }[];
+    }>(
       "POST",
       `/v1/workspaces/${enc(workspace)}/connections/${enc(name)}/revoke`,
       actingAs === undefined ? {} : { actingAs },
@@ -205,6 +215,17 @@ export class TollgateClient {
     await this.request("DELETE", `/v1/workspaces/${enc(workspace)}/connections/${enc(name)}`);
   }
 
+  // workflows
+  putWorkflow(workspace: string, name: string, manifest: string | object) {
+    return this.json<{ name: string; version: string }>(
+      "PUT",
+      `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}`,
+      manifest,
+    );
+  }
+  getWorkflow(workspace: string, name: string) {
+    return this.json<{ name: string; version: string; manifest: Record<string, unknown> }>(
+      "GET",
       `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}`,
     );
   }
@@ -250,7 +271,18 @@ export class TollgateClient {
   getRun(id: string) {
     return this.json<Run>("GET", `/v1/runs/${enc(id)}`);
   }
-  listRuns(workspace: string, filter: { workflow?: string; status?: string; limit?: number } = {}) {
+  listRuns(
+    workspace: string,
+    filter: {
+      workflow?: string;
+      status?: string;
+      limit?: number;
+      workflowVersion?: string;
+      promptVersion?: string;
+      model?: string;
+      release?: string;
+    } = {},
+  ) {
     const q = new URLSearchParams({
       workspace,
       ...Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, String(v)])),

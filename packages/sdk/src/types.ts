@@ -60,11 +60,11 @@ export interface ToolCall {
   error?: { code: string; message: string; upstreamStatus?: number };
   approvalId?: string;
   attempts: number;
+  /** whose authority the call used */
+  actingAs?: ActingAs;
   createdAt: string;
   finishedAt?: string;
   replayed?: true;
-  /** whose authority the call used */
-  actingAs?: ActingAs;
 }
 
 export interface Approval {

@@ -146,7 +146,11 @@ export class Store {
 
   /** The OAuth callback: a pending authorization by the hash of its state (the tenant comes from the row). */
   async findOAuthState(stateHash: string): Promise<OAuthStateRecord | undefined> {
-    const r = await this.db.selectFrom("oauth_states").selectAll().where("state_hash", "=", stateHash).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("oauth_states")
+      .selectAll()
+      .where("state_hash", "=", stateHash)
+      .executeTakeFirst();
     return r && toOAuthState(r);
   }
 
@@ -154,6 +158,17 @@ export class Store {
   async findCallsInStatus(status: string): Promise<ToolCallRecord[]> {
     const rows = await this.db.selectFrom("tool_calls").selectAll().where("status", "=", status).execute();
     return rows.map(toToolCallRecord);
+  }
+
+  /** Start-up recovery: tenants with model calls whose outcome was never written. */
+  async tenantsWithExecutingModelCalls(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("model_calls")
+      .select("tenant_id")
+      .distinct()
+      .where("status", "=", "executing")
+      .execute();
+    return rows.map((r) => r.tenant_id);
   }
 
   /** The export job: sinks across tenants whose next attempt is due and whose lease is free. */
@@ -174,17 +189,6 @@ export class Store {
     const rows = await this.db.selectFrom("audit_sinks").selectAll().execute();
     return rows.map(toAuditSinkRecord);
   }
-  /** Start-up recovery: tenants with model calls whose outcome was never written. */
-  async tenantsWithExecutingModelCalls(): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom("model_calls")
-      .select("tenant_id")
-      .distinct()
-      .where("status", "=", "executing")
-      .execute();
-    return rows.map((r) => r.tenant_id);
-  }
-
 
   /** The checkpoint job: tenants whose chain grew by at least `minNew` events since their last checkpoint. */
   async tenantsDueForCheckpoint(minNew: number): Promise<{ tenantId: string; seq: number }[]> {

@@ -38,7 +38,12 @@ export interface ExecuteInput {
 
 /** Where OAuth access tokens come from (identity/connections.ts). */
 export interface AccessTokens {
-  accessToken(q: { tenantId: string; workspaceId: string; connection: string; actingAs: string | null }): Promise<string>;
+  accessToken(q: {
+    tenantId: string;
+    workspaceId: string;
+    connection: string;
+    actingAs: string | null;
+  }): Promise<string>;
 }
 
 export interface Connectors {

@@ -4,7 +4,6 @@ import * as approvals from "./002_approvals.js";
 import * as mcp from "./003_mcp.js";
 import * as models from "./004_models.js";
 import * as auditExport from "./005_audit_export.js";
-
 import * as identity from "./006_identity.js";
 import * as changeControl from "./007_change_control.js";
 import * as dataHandling from "./008_data_handling.js";
@@ -16,11 +15,11 @@ export const migrations: Record<string, Migration> = {
   "003_mcp": mcp,
   "004_models": models,
   "005_audit_export": auditExport,
-};
-
   "006_identity": identity,
   "007_change_control": changeControl,
   "008_data_handling": dataHandling,
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };

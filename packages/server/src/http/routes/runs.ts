@@ -1,3 +1,4 @@
+import { scriptedResponsesSchema, TollgateError } from "@tollgate/core";
 import { z } from "zod";
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../../services.js";
@@ -20,6 +21,16 @@ const startRun = z
       .string()
       .regex(/^[0-9a-f]{32}$/)
       .optional(),
+    versions: z
+      .object({
+        workflow: z.string().min(1).max(80).optional(),
+        prompts: z.record(z.string().min(1).max(128), z.string().min(1).max(80)).optional(),
+        model: z.string().min(1).max(200).optional(),
+      })
+      .strict()
+      .optional(),
+    release: z.string().min(1).max(64).optional(),
+    simulation: z.object({ responses: scriptedResponsesSchema }).strict().optional(),
   })
   .strict();
 const finishRun = z
@@ -38,6 +49,10 @@ const listRuns = z.object({
   workflow: z.string().optional(),
   status: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
+  workflowVersion: z.string().optional(),
+  promptVersion: z.string().optional(),
+  model: z.string().optional(),
+  release: z.string().optional(),
 });
 const waitQuery = z.object({ wait: z.coerce.number().min(0).max(60).optional() });
 
@@ -56,8 +71,13 @@ export function runRoutes(app: FastifyInstance, s: Services): void {
       ...(q.workflow ? { workflow: q.workflow } : {}),
       ...(q.status ? { status: q.status } : {}),
       ...(q.limit ? { limit: q.limit } : {}),
+      ...versionFilter(q),
     });
   });
+
+  app.get<{ Params: { id: string } }>("/v1/runs/:id/calls", async (req) =>
+    s.runs.recordedCalls(req.principal, req.params.id),
+  );
 
   app.get<{ Params: { id: string } }>("/v1/runs/:id", async (req) =>
     runView(await s.runs.get(req.principal, req.params.id)),
@@ -99,6 +119,25 @@ function abortOnClose(raw: import("node:http").IncomingMessage): AbortSignal {
     if (!raw.complete || raw.destroyed) controller.abort();
   });
   return controller.signal;
+}
+
+/** `?promptVersion=` (or workflowVersion, model, release): the runs that ran with it. One at a time. */
+function versionFilter(q: z.infer<typeof listRuns>): { version?: { kind: string; version: string } } {
+  const given = (
+    [
+      ["workflow", q.workflowVersion],
+      ["prompt", q.promptVersion],
+      ["model", q.model],
+      ["release", q.release],
+    ] as const
+  ).filter(([, v]) => v !== undefined);
+  if (given.length > 1)
+    throw new TollgateError(
+      "invalid_request",
+      "filter by one of workflowVersion, promptVersion, model, release at a time",
+    );
+  const [kind, version] = given[0] ?? [];
+  return kind && version ? { version: { kind, version } } : {};
 }
 
 function traceIdFrom(traceparent: string | string[] | undefined): string | undefined {
