@@ -3,7 +3,7 @@ import { TollgateClient } from "@tollgate/sdk";
 import { verifyExport } from "@tollgate/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, problemOf, type Workspace } from "./harness.js";
-import { eventually, type HttpReceiver, startHttpReceiver } from "./receivers/http.js";
+import { type HttpReceiver, startHttpReceiver } from "./receivers/http.js";
 import { clock, minutes, startSiemHarness } from "./siem-support.js";
 
 // Syslog delivery to a real rsyslogd is in siem-syslog.rsyslog.test.ts (npm run test:siem).
