@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { SqliteDialect } from "kysely";
+import { SqliteDialect, type SqliteDatabase } from "kysely";
 
 /**
  * The embedded store: one SQLite file in WAL mode. `synchronous=NORMAL` keeps every committed
@@ -15,5 +15,31 @@ export function sqliteDialect(file: string): SqliteDialect {
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
   database.pragma("foreign_keys = ON");
-  return new SqliteDialect({ database });
+  return new SqliteDialect({ database: withStatementCache(database) });
+}
+
+const maxCachedStatements = 1000;
+
+/**
+ * Kysely prepares every query anew; preparing is a good part of a query's cost on SQLite. The
+ * same SQL text (the parameters are bound separately) reuses its prepared statement. A statement
+ * that is busy (an open iterator) is never handed out twice. Least recently used ones go first.
+ */
+export function withStatementCache(db: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(sql: string) {
+      const hit = cache.get(sql);
+      if (hit && !hit.busy) {
+        cache.delete(sql);
+        cache.set(sql, hit);
+        return hit;
+      }
+      const stmt = db.prepare(sql);
+      cache.set(sql, stmt);
+      if (cache.size > maxCachedStatements) cache.delete(cache.keys().next().value as string);
+      return stmt;
+    },
+  };
 }
