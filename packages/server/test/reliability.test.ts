@@ -157,6 +157,16 @@ describe("rate limits", () => {
     expect(t.entries.map((e) => e.type)).toContain("tool_call.rate_limited");
   });
 
+  it("rate limits an approved call when it runs: it waits for its token rather than being refused", async () => {
+    const run = await runOf("rate-approved");
+    await ws.agent.callTool(run.id, "chat.post_message", { channel: "#support-a", text: "first" });
+    const pending = await ws.agent.callTool(run.id, "chat.post_message", { channel: "#general", text: "second" });
+    await ws.approver.decide(pending.approvalId!, "approve");
+    expect((await ws.agent.waitForToolCall(pending.id, 20)).status).toBe("succeeded");
+    const [first, second] = h.systems.requests({ system: "chat", method: "POST" });
+    expect(second!.time - first!.time).toBeGreaterThanOrEqual(900);
+  });
+
   it("slows a system down after its 429, even without a configured rate", async () => {
     const run = await runOf("upstream-429", (y) => y.replace(/^retry: .*$/m, "retry: { maxAttempts: 1 }"));
     h.systems.setFaults({ system: "helpdesk", status: 429, retryAfter: 2, count: 1 });

@@ -1,5 +1,12 @@
-import { type ActionClass, hashJson, resolveAction, TollgateError } from "@tollgate/core";
-import type { ApprovalRecord, Store, ToolCallRecord } from "@tollgate/store";
+import {
+  type ActionClass,
+  type CompiledAction,
+  type CompiledWorkflow,
+  hashJson,
+  resolveAction,
+  TollgateError,
+} from "@tollgate/core";
+import type { ApprovalRecord, RunRecord, Store, ToolCallRecord } from "@tollgate/store";
 import type { CallService } from "../calls/service.js";
 import { toolCallView } from "../calls/view.js";
 import { type Clock, iso } from "../clock.js";
@@ -243,11 +250,65 @@ export class ApprovalService {
     const wf = await this.workflows.compiledVersion(tenantId, run.workspaceId, run.workflow, run.workflowVersion);
     const action = resolveAction(wf, call.tool);
     if (!action) return;
+    if (!(await this.withinRateLimit(tenantId, call, run, wf, action))) return;
     const now = iso(this.clock);
     if (!(await scope.toolCalls.update(call.id, { status: "executing", startedAt: now }, "approved"))) return;
     await this.calls.execute(tenantId, { ...call, status: "executing", startedAt: now }, wf, action, args, run);
   }
+  /**
+   * An approved call is rate limited like any other when it runs: it waits for its system's
+   * token up to a minute, else it fails `rate_limited` (on record) rather than being sent.
+   */
+  private async withinRateLimit(
+    tenantId: string,
+    call: ToolCallRecord,
+    run: RunRecord,
+    wf: CompiledWorkflow,
+    action: CompiledAction,
+  ): Promise<boolean> {
+    try {
+      await this.calls.awaitRateLimit(
+        { tenantId, keyId: call.requestedBy },
+        run,
+        wf,
+        action,
+        call.args,
+        approvedCallRateWaitMs,
+      );
+      return true;
+    } catch (e) {
+      if (!(e instanceof TollgateError)) throw e;
+      const now = iso(this.clock);
+      const error = { code: e.code, message: e.message };
+      await this.store.transaction(tenantId, async (s) => {
+        if (
+          !(await s.toolCalls.update(
+            call.id,
+            { status: "failed", finishedAt: now, argsSealed: null, error },
+            "approved",
+          ))
+        )
+          return;
+        await s.audit.append(
+          [
+            {
+              type: "tool_call.failed",
+              workspace: run.workspaceId,
+              run: run.id,
+              call: call.id,
+              data: { tool: call.tool, status: "failed", attempts: 0, error },
+            },
+          ],
+          now,
+        );
+      });
+      this.calls.notifyDone(call.id);
+      return false;
+    }
+  }
 }
+
+const approvedCallRateWaitMs = 60_000;
 
 function summary(a: ApprovalRecord, call: ToolCallRecord | undefined) {
   return {
