@@ -1,5 +1,7 @@
+import { type FakeModelProvider, startFakeModel } from "@tollgate/example-support-triage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, problemOf, startHarness, type Workspace } from "./harness.js";
+import { useFakeProvider } from "./model-support.js";
 import { eventually, type HttpReceiver, startHttpReceiver } from "./receivers/http.js";
 
 interface OtlpSpan {
@@ -13,6 +15,7 @@ interface OtlpSpan {
 let h: Harness;
 let ws: Workspace;
 let collector: HttpReceiver;
+let model: FakeModelProvider;
 
 /** Spans the in-test OTLP/HTTP collector received (JSON encoding), flattened. */
 const spans = (): OtlpSpan[] =>
@@ -39,9 +42,12 @@ beforeAll(async () => {
     },
   });
   ws = await h.workspace("tracey", "traced");
+  model = await startFakeModel();
+  await useFakeProvider(ws, model);
 });
 afterAll(async () => {
   await h?.close();
+  await model?.close();
   await collector?.close();
 });
 
@@ -101,6 +107,22 @@ describe("OpenTelemetry traces", () => {
     const blocked = all.find((s) => s.name === "execute_tool tracker.delete_issue")!;
     expect(attr(blocked, "tollgate.decision")).toBe("block");
     expect(attr(blocked, "error.type")).toBe("blocked");
+  });
+
+  it("exports a GenAI chat span for a model call through the proxy, with model and token usage", async () => {
+    const run = await ws.agent.startRun({ workspace: "traced", workflow: "support-triage" });
+    const res = await ws.agent.request<{ usage: { prompt_tokens: number; completion_tokens: number } }>(
+      "POST",
+      `/v1/runs/${run.id}/openai/chat/completions`,
+      { model: "gpt-4o-mini", messages: [{ role: "user", content: "Summarise ticket T-1001" }] },
+    );
+    expect(await eventually(() => spans().some((s) => s.name === "chat gpt-4o-mini"))).toBe(true);
+    const chat = spans().find((s) => s.name === "chat gpt-4o-mini")!;
+    expect(chat.traceId).toBe(run.traceId);
+    expect(attr(chat, "gen_ai.operation.name")).toBe("chat");
+    expect(attr(chat, "gen_ai.request.model")).toBe("gpt-4o-mini");
+    expect(Number(attr(chat, "gen_ai.usage.input_tokens"))).toBe(res.body.usage.prompt_tokens);
+    expect(Number(attr(chat, "gen_ai.usage.output_tokens"))).toBe(res.body.usage.completion_tokens);
   });
 
   it("guards /metrics with the metrics token when one is set", async () => {

@@ -16,6 +16,7 @@ import type { RunWatcher } from "../alerts/watch.js";
 import type { CallService } from "../calls/service.js";
 import { type Clock, iso } from "../clock.js";
 import type { RedactionService } from "../data/redaction.js";
+import type { SpanHandle } from "../telemetry/tracing.js";
 import type { Principal } from "../identity/principal.js";
 import type { WorkflowService } from "../workflows/service.js";
 import type { ModelConfigService, ResolvedModel } from "./config.js";
@@ -57,6 +58,8 @@ interface Intent {
   periods: { day: string; month: string };
   requestHash: string;
   startedAt: number;
+  /** the call's `chat` span, when tracing is on */
+  span?: SpanHandle | undefined;
 }
 
 interface Settlement {
@@ -133,6 +136,12 @@ export class ModelProxyService {
         redacted: prompt.found,
         redactions: prompt.count,
         sentKinds: redactValue(prompt.value, detectEverything).found,
+      });
+      intent.span = this.calls.telemetry?.tracing.modelCall({
+        run,
+        model: wire.model,
+        provider: resolved.provider.name,
+        ...(typeof agentHeaders.traceparent === "string" ? { traceparent: agentHeaders.traceparent } : {}),
       });
       const sent = upstreamBody(api, body, prompt.value, maxTokens, wire.maxTokens !== undefined);
       return await this.send(p, api, intent, sent, agentHeaders, signal);
@@ -481,6 +490,7 @@ export class ModelProxyService {
         )
       ).text(s.error.message).value,
     };
+    endModelSpan(intent.span, s, costUsd);
     await this.store.transaction(p.tenantId, async (tx) => {
       if (delta !== 0) {
         await tx.runs.adjustCost(run.id, delta);
@@ -543,4 +553,14 @@ function providerMessage(body: unknown, status: number): string {
   const err = (body as { error?: { message?: unknown } } | undefined)?.error;
   const m = typeof err?.message === "string" ? err.message : `status ${status}`;
   return m.slice(0, 300);
+}
+
+/** The `chat` span carries the GenAI usage attributes once the provider has reported them. */
+function endModelSpan(span: SpanHandle | undefined, s: Settlement, costUsd: number): void {
+  if (!span) return;
+  if (s.usage)
+    span.set({ "gen_ai.usage.input_tokens": s.usage.inputTokens, "gen_ai.usage.output_tokens": s.usage.outputTokens });
+  span.set({ "tollgate.cost_usd": costUsd });
+  if (s.error) span.fail(s.error.code);
+  span.end();
 }
