@@ -7,6 +7,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
+import { microFigures } from "./micro.js";
 import { mcpScenarios } from "./mcp.js";
 import { modelScenarios } from "./model.js";
 
@@ -151,6 +152,8 @@ async function main() {
     results.scenarios.push(
       ...(await modelScenarios({ url, admin, agentKey, iterations: modelIterations, warmup, concurrency })),
     );
+    process.stderr.write("micro figures (policy, redaction, audit)…\n");
+    results.micro = await microFigures();
     report(results);
   } finally {
     server.process.kill("SIGTERM");
@@ -171,6 +174,13 @@ function report(results) {
     ...results.scenarios.map(
       (s) =>
         `| ${s.name} | ${ms(s.direct.p50)} | ${ms(s.direct.p99)} | ${ms(s.governed.p50)} | ${ms(s.governed.p99)} | ${ms(s.added.p50)} | ${ms(s.added.p99)} | ${Math.round(s.governed.throughput)} |`,
+    ),
+    "",
+    "| in-process figure | value | target |",
+    "| --- | --- | --- |",
+    ...results.micro.map(
+      (m) =>
+        `| ${m.name} | ${m.unit === "µs" ? `${m.value.toFixed(2)} µs` : `${Math.round(m.value).toLocaleString("en")} ${m.unit}`} | ${m.target} |`,
     ),
     "",
   ];
