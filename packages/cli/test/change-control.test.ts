@@ -1,30 +1,17 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tollgate } from "./run-cli.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { workflowPath, workflowYaml } from "@tollgate/example-support-triage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, type Workspace } from "../../server/test/harness.js";
 
-const bin = fileURLToPath(new URL("../bin/tollgate.js", import.meta.url));
 const example = (p: string) => fileURLToPath(new URL(`../../../examples/support-triage/${p}`, import.meta.url));
 const suiteFile = example("evals/triage.yaml");
 const policyTests = example("evals/policy.test.yaml");
 const goodAgent = `"${process.execPath}" "${example("dist/eval-agent.js")}"`;
 const worseAgent = `${goodAgent} --obey-injected-instructions`;
-const exec = promisify(execFile);
-
-async function tollgate(args: string[], env: Record<string, string> = {}) {
-  try {
-    const r = await exec(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: "1", ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), "tollgate-cc-"));
 

@@ -1,23 +1,9 @@
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { tollgate } from "./run-cli.js";
 import { workflowYaml } from "@tollgate/example-support-triage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, type Workspace } from "../../server/test/harness.js";
 import { startTestProvider, type TestProvider } from "../../server/test/oauth-provider.js";
 
-const bin = fileURLToPath(new URL("../bin/tollgate.js", import.meta.url));
-const run = promisify(execFile);
-
-async function tollgate(args: string[], env: Record<string, string>) {
-  try {
-    const r = await run(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: "1", ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 const keyOf = (c: Workspace["admin"]) => (c as unknown as { opts: { key: string } }).opts.key;
 
 describe("tollgate connectors and keys rotate", () => {

@@ -1,30 +1,16 @@
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { tollgate as runCli } from "./run-cli.js";
 import { type FakeModelProvider, startFakeModel } from "@tollgate/example-support-triage";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, type Workspace } from "../../server/test/harness.js";
-
-// The built command, as a person runs it (npm install builds it).
-const bin = fileURLToPath(new URL("../bin/tollgate.js", import.meta.url));
-const exec = promisify(execFile);
 
 let h: Harness;
 let model: FakeModelProvider;
 let ws: Workspace;
 const keys: Record<string, string> = {};
 
-async function tollgate(role: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const env = { ...process.env, NO_COLOR: "1", TOLLGATE_URL: h.url, TOLLGATE_KEY: keys[role] ?? "" };
-    const r = await exec(process.execPath, [bin, ...args], { env });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const tollgate = (role: string, args: string[]) =>
+  runCli(args, { TOLLGATE_URL: h.url, TOLLGATE_KEY: keys[role] ?? "" });
 
 beforeAll(async () => {
   h = await startHarness();

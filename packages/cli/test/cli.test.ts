@@ -1,29 +1,10 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { tollgate } from "./run-cli.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { workflowPath, workflowYaml } from "@tollgate/example-support-triage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, type Workspace } from "../../server/test/harness.js";
-
-// The built command, as a person runs it (npm install builds it).
-const bin = fileURLToPath(new URL("../bin/tollgate.js", import.meta.url));
-const run = promisify(execFile);
-
-async function tollgate(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: "1", ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe("tollgate offline commands", () => {
   const dir = mkdtempSync(join(tmpdir(), "tollgate-cli-"));

@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tollgate, tollgateBin } from "../../cli/test/run-cli.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,19 +9,7 @@ import { type Harness, startHarness, type Workspace } from "./harness.js";
 import { memoryWorkflowYaml, textOf, upstreamEntry } from "./mcp-support.js";
 
 // The MCP commands of the built CLI, as a person (or a desktop MCP client) runs them.
-const bin = fileURLToPath(new URL("../../cli/bin/tollgate.js", import.meta.url));
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "tollgate-mcp-cli-"));
-
-async function tollgate(args: string[], env: Record<string, string> = {}) {
-  try {
-    const r = await run(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: "1", ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 let h: Harness;
 let ws: Workspace;
@@ -67,7 +53,18 @@ describe("tollgate mcp (the stdio bridge)", () => {
     const client = new Client({ name: "desktop", version: "1.0.0" });
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: [bin, "mcp", "--workspace", "support", "--workflow", "memory-agent", "--url", h.url, "--key", agentKey],
+      args: [
+        tollgateBin,
+        "mcp",
+        "--workspace",
+        "support",
+        "--workflow",
+        "memory-agent",
+        "--url",
+        h.url,
+        "--key",
+        agentKey,
+      ],
       stderr: "pipe",
     });
     await client.connect(transport);
