@@ -262,6 +262,9 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     },
   );
   services.auditExport.delivery.start();
+  const stopCallEvents = await events.connect(store.notifications, (e) =>
+    app.log.warn({ err: e }, "could not tell other replicas about a call"),
+  );
   return {
     services,
     http: app,
@@ -269,6 +272,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
       if (!opts.publicUrl) publicUrl = url;
     },
     async close() {
+      await stopCallEvents();
       await jobs.stop();
       await services.auditExport.delivery.stop();
       await app.close();

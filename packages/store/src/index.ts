@@ -41,3 +41,4 @@ export type {
 } from "./repos/retention.js";
 export { purgedMarker } from "./repos/retention.js";
 export { tenantTables } from "./repos/tenant-data.js";
+export type { Notifications } from "./dialect/notifications.js";

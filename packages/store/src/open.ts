@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { Kysely, Migrator } from "kysely";
 import { sqliteDialect } from "./dialect/sqlite.js";
+import { type Notifications, noNotifications, postgresNotifications } from "./dialect/notifications.js";
 import { postgresDialect } from "./dialect/postgres.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -20,6 +21,7 @@ export interface OpenStoreOptions {
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: "sqlite" | "postgres";
+  let notifications: Notifications = noNotifications;
   if (opts.databaseUrl) {
     if (!/^postgres(ql)?:\/\//.test(opts.databaseUrl)) {
       throw new Error(`database URL must start with postgres:// (got ${opts.databaseUrl.split(":")[0]}:…)`);
@@ -27,6 +29,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const { dialect: d } = postgresDialect({ url: opts.databaseUrl, ...(opts.schema ? { schema: opts.schema } : {}) });
     db = new Kysely<Database>({ dialect: d });
     dialect = "postgres";
+    notifications = postgresNotifications(db, opts.databaseUrl);
     if (opts.schema) await db.schema.createSchema(opts.schema).ifNotExists().execute();
   } else {
     const file = opts.sqliteFile ?? join(opts.dataDir ?? ".tollgate", "tollgate.db");
@@ -45,5 +48,5 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
     throw new Error(`database migration ${failed ?? ""} failed: ${(error as Error).message ?? String(error)}`);
   }
-  return new Store(db, dialect);
+  return new Store(db, dialect, notifications);
 }

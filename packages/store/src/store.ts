@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { type Notifications, noNotifications } from "./dialect/notifications.js";
 import type { ApiKeyRecord, ApprovalRecord, TenantRecord } from "./records.js";
 import { ApprovalsRepo, toApprovalRecord } from "./repos/approvals.js";
 import { AuditRepo } from "./repos/audit.js";
@@ -88,6 +89,8 @@ export class Store {
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: "sqlite" | "postgres",
+    /** between processes sharing the database (PostgreSQL); a no-op on the embedded store */
+    readonly notifications: Notifications = noNotifications,
   ) {}
 
   scope(tenantId: string): TenantScope {

@@ -14,5 +14,8 @@ export function postgresDialect(opts: PostgresOptions): { dialect: PostgresDiale
     max: opts.poolSize ?? 10,
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
+  // An idle connection the server ends (a restart, a failover, an administrator) is dropped from
+  // the pool and the next query opens a new one; without a listener pg would end the process.
+  pool.on("error", () => {});
   return { dialect: new PostgresDialect({ pool }), pool };
 }

@@ -1,0 +1,88 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { workflowYaml } from "@tollgate/example-support-triage";
+import { TollgateClient } from "@tollgate/sdk";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startServer } from "../src/index.js";
+import { type Harness, operatorKey, startHarness, type Workspace } from "./harness.js";
+
+const pgUrl = process.env.TOLLGATE_TEST_DATABASE_URL;
+
+/** Two Tollgate replicas on one PostgreSQL database: what one decides, the other sees at once. */
+describe.skipIf(!pgUrl)("two replicas on PostgreSQL", () => {
+  let h: Harness;
+  let ws: Workspace;
+  let replicaB: RunningServer;
+  let dataDirB: string;
+  const dbName = `tollgate_replicas_${randomBytes(5).toString("hex")}`;
+  const admin = () => new pg.Client({ connectionString: pgUrl });
+  let b: { agent: TollgateClient; approver: TollgateClient };
+
+  beforeAll(async () => {
+    const c = admin();
+    await c.connect();
+    await c.query(`CREATE DATABASE ${dbName}`);
+    await c.end();
+    const url = new URL(pgUrl!);
+    url.pathname = `/${dbName}`;
+    h = await startHarness({ databaseUrl: url.toString() });
+    ws = await h.workspace("replco", "replws");
+    dataDirB = mkdtempSync(join(tmpdir(), "tollgate-replica-b-"));
+    replicaB = await startServer({
+      port: 0,
+      dataDir: dataDirB,
+      databaseUrl: url.toString(),
+      env: { TOLLGATE_ADMIN_KEY: operatorKey, TOLLGATE_MASTER_KEY: "a".repeat(64) },
+    });
+    const keyOf = (c: TollgateClient) => (c as unknown as { opts: { key: string } }).opts.key;
+    b = {
+      agent: new TollgateClient({ url: replicaB.url, key: keyOf(ws.agent) }),
+      approver: new TollgateClient({ url: replicaB.url, key: keyOf(ws.approver) }),
+    };
+  });
+  afterAll(async () => {
+    await replicaB?.close();
+    await h?.close();
+    rmSync(dataDirB, { recursive: true, force: true });
+    const c = admin();
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await c.end();
+  });
+
+  it("wakes an agent waiting on one replica when an approver decides on the other", async () => {
+    const run = await ws.agent.startRun({ workspace: "replws", workflow: "support-triage" });
+    const pending = await ws.agent.callTool(run.id, "tracker.create_issue", {
+      project: "SUP",
+      title: "Across replicas",
+    });
+    // The wait (60 s) is longer than this test may take (30 s): only a notification ends it in time.
+    const waiting = ws.agent.getToolCall(pending.id, 60);
+    await new Promise((r) => setTimeout(r, 200));
+    await b.approver.decide(pending.approvalId!, "approve", "decided on replica B");
+    const done = await waiting;
+    expect(done.status).toBe("succeeded");
+    expect(h.systems.issues().filter((i) => i.title === "Across replicas")).toHaveLength(1);
+  });
+
+  it("never overspends a run's budget with calls spread over both replicas", async () => {
+    const small = workflowYaml(h.systems.url)
+      .replace(/toolCalls: 40/, "toolCalls: 6")
+      .replace("name: support-triage", "name: two-replicas");
+    await ws.admin.putWorkflow("replws", "two-replicas", small);
+    const run = await ws.agent.startRun({ workspace: "replws", workflow: "two-replicas" });
+    const before = h.systems.count("tracker", "GET");
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) =>
+        (i % 2 ? b.agent : ws.agent).callTool(run.id, "tracker.search_issues", { q: `r${i}` }),
+      ),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(6);
+    expect(h.systems.count("tracker", "GET") - before).toBe(6);
+    expect((await b.agent.getRun(run.id)).usage.toolCalls).toBe(6);
+    expect(await ws.auditor.verifyAudit("replws")).toMatchObject({ ok: true });
+  });
+});

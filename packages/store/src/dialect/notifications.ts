@@ -1,0 +1,40 @@
+import { type Kysely, sql } from "kysely";
+import pg from "pg";
+import type { Database } from "../schema.js";
+
+/**
+ * Notifications between Tollgate processes sharing one database: on PostgreSQL, NOTIFY on a
+ * channel and one dedicated LISTEN connection per process; on the embedded SQLite store there is
+ * only one process, so nothing crosses.
+ */
+export interface Notifications {
+  publish(channel: string, payload: string): Promise<void>;
+  /** Calls `onMessage` for every payload published on the channel by any process; returns a stop function. */
+  subscribe(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+}
+
+export const noNotifications: Notifications = {
+  publish: async () => {},
+  subscribe: async () => async () => {},
+};
+
+export function postgresNotifications(db: Kysely<Database>, url: string): Notifications {
+  return {
+    async publish(channel, payload) {
+      await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+    },
+    async subscribe(channel, onMessage) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      client.on("notification", (n) => {
+        if (n.channel === channel && n.payload !== undefined) onMessage(n.payload);
+      });
+      // a listener that lost its connection must not take the process down; waits fall back to their timeout
+      client.on("error", () => {});
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      return async () => {
+        await client.end().catch(() => {});
+      };
+    },
+  };
+}
