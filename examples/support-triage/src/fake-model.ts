@@ -43,6 +43,8 @@ export interface FakeModelProvider {
   failNext(status: number, count?: number): void;
   /** a pause before answering and before each streamed chunk (0 by default): keeps calls in flight together */
   setDelay(ms: number): void;
+  /** what the model answers from now on (a canary, say); undefined restores the default sentence */
+  setReply(text: string | undefined): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -78,14 +80,16 @@ function hasToolResult(api: "openai" | "anthropic", body: Record<string, unknown
 }
 
 /** The answer: a tool call, or text cut to max tokens. */
-function answer(api: "openai" | "anthropic", body: Record<string, unknown>) {
+const defaultReply = "Triage: this is an export bug; component exports, priority normal.";
+
+function answer(api: "openai" | "anthropic", body: Record<string, unknown>, reply = defaultReply) {
   const maxTokens = Number(body.max_completion_tokens ?? body.max_tokens ?? 4096);
   const tools = offeredTools(api, body);
   if (tools.length > 0 && !hasToolResult(api, body)) {
     const args = JSON.stringify({ q: "export missing column" });
     return { tool: { id: id(api === "openai" ? "call_" : "toolu_"), name: tools[0]?.name ?? "tool", args }, text: "" };
   }
-  let text = "Triage: this is an export bug; component exports, priority normal.";
+  let text = reply;
   let truncated = false;
   if (tokens(text) > maxTokens) {
     text = text.slice(0, Math.max(0, maxTokens * 4));
@@ -104,6 +108,7 @@ export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeM
   let records: FakeModelRequest[] = [];
   let seq = 0;
   let failures: { status: number; left: number } | undefined;
+  let reply: string | undefined;
   let chunkDelayMs = 0;
   const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
@@ -150,7 +155,7 @@ export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeM
       return anthropicError(res, 400, "invalid_request_error", "max_tokens: Field required");
 
     const input = tokens(promptText(body));
-    const out = answer(api, body);
+    const out = answer(api, body, reply);
     await sleep(chunkDelayMs);
     if (api === "openai")
       return body.stream === true ? openaiStream(res, body, input, out) : openaiJson(res, body, input, out);
@@ -350,12 +355,16 @@ export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeM
     failNext(status, count = 1) {
       failures = { status, left: count };
     },
+    setReply(text) {
+      reply = text;
+    },
     setDelay(ms) {
       chunkDelayMs = ms;
     },
     reset() {
       records = [];
       failures = undefined;
+      reply = undefined;
       chunkDelayMs = 0;
     },
     close: () =>

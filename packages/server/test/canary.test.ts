@@ -36,6 +36,8 @@ const canary = {
   promptToken: github(),
   promptEmail: `canary.prompt.${alnum(6).toLowerCase()}@example.org`,
   promptCard: "4111 1111 1111 1111",
+  completionToken: github(),
+  completionEmail: `canary.completion.${alnum(6).toLowerCase()}@example.org`,
 };
 const planted = Object.entries(canary).filter(([k]) => k !== "promptCard");
 
@@ -147,7 +149,8 @@ describe("canary values planted everywhere are found nowhere in plain text", () 
     // the canaries really reached the systems (so not finding them below means something)
     expect(JSON.stringify(h.systems.messages())).toContain(canary.argsToken);
 
-    // model proxy: a prompt with a token, an email and a card
+    // model proxy: a prompt with a token, an email and a card; a completion with a token and an email
+    model.setReply(`Reply to ${canary.completionEmail} with the key ${canary.completionToken}`);
     const completion = await fetch(`${ws.agent.openaiBaseUrl(run.id)}/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${agentKey}`, "content-type": "application/json", ...headers },
@@ -162,6 +165,8 @@ describe("canary values planted everywhere are found nowhere in plain text", () 
       }),
     });
     expect(completion.status).toBe(200);
+    // the agent gets the model's answer as it is; nothing of it is kept
+    expect(await completion.text()).toContain(canary.completionToken);
     const toProvider = JSON.stringify(model.requests());
     expect(toProvider).not.toContain(canary.promptToken);
     expect(toProvider).not.toContain(canary.promptEmail);
