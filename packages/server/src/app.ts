@@ -162,6 +162,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const prompts = new PromptService(store, clock);
   const modelAgent = guardedAgent(outbound.setting, { keepAliveTimeout: 30_000, connections: 128 });
   const alerts = new AlertService(store, vault, clock, (msg, e) => app.log.error({ err: e }, msg), modelAgent);
+  calls.raiseFloodAlert = (a) => alerts.raiseQuietly({ ...a, kind: "approvals_flooded", severity: "critical" });
   calls.onUnknownOutcome((u) =>
     alerts.raiseQuietly({
       tenantId: u.tenantId,

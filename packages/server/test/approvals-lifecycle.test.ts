@@ -190,5 +190,11 @@ describe("flood control", () => {
     expect(types).toContain("approval.flooded");
     expect(types).toContain("alert.raised");
     expect((await ws.approver.listApprovals("ops")).items.filter((a) => a.runId === r.id)).toHaveLength(3);
+    await h.server.tollgate.services.alerts.idle();
+    const alerts = await ws.auditor.request<{ items: { kind: string; runId: string }[] }>(
+      "GET",
+      "/v1/alerts?workspace=ops",
+    );
+    expect(alerts.body.items).toContainEqual(expect.objectContaining({ kind: "approvals_flooded", runId: r.id }));
   });
 });

@@ -95,10 +95,20 @@ function flooded(scope: "run" | "workspace", id: string, pending: number, cap: n
   );
 }
 
+/** How the flood alert is raised: the alerts service (stored, listed, sent to the workspace webhook). */
+export type RaiseFloodAlert = (a: {
+  tenantId: string;
+  workspaceId: string;
+  runId: string;
+  message: string;
+  data: Record<string, unknown>;
+  dedupeKey: string;
+}) => void;
+
 /**
- * A call refused by a flood cap is on record, and the flood raises an alert: an `alert.raised`
- * audit event (the alerts service of issue 5 is not built yet), at most once per workspace and
- * scope per quiet period so a flood does not flood the log of alerts too.
+ * A call refused by a flood cap is on record (`approval.flooded`), and the flood raises an alert
+ * through the alerts service, at most once per workspace and scope per quiet period so a flood
+ * does not flood the alerts too. Without an alerts service the alert is an `alert.raised` event.
  */
 export class FloodRecorder {
   private readonly lastAlert = new Map<string, number>();
@@ -106,6 +116,7 @@ export class FloodRecorder {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly raise?: RaiseFloodAlert,
     private readonly quietMs = 5 * 60_000,
   ) {}
 
@@ -150,7 +161,17 @@ export class FloodRecorder {
         data: { tool: ctx.tool, args: ctx.args, scope: e.extra.scope, pending: e.extra.pending, cap: e.extra.cap },
       },
     ];
-    if (alert) {
+    const subject = `${String(e.extra.scope)} ${e.extra.scope === "run" ? ctx.runId : ctx.workspaceId}`;
+    if (alert && this.raise) {
+      this.raise({
+        tenantId: ctx.tenantId,
+        workspaceId: ctx.workspaceId,
+        runId: ctx.runId,
+        message: e.message,
+        data: { subject, scope: e.extra.scope, pending: e.extra.pending, cap: e.extra.cap },
+        dedupeKey: `approvals_flooded:${subject}:${now}`,
+      });
+    } else if (alert) {
       events.push({
         type: "alert.raised",
         workspace: ctx.workspaceId,
@@ -158,7 +179,7 @@ export class FloodRecorder {
         data: {
           id: newId("alr"),
           kind: "approvals_flooded",
-          subject: `${String(e.extra.scope)} ${e.extra.scope === "run" ? ctx.runId : ctx.workspaceId}`,
+          subject,
           severity: "critical",
           message: e.message,
           scope: e.extra.scope,

@@ -28,6 +28,7 @@ import {
   type ApprovalFloodLimits,
   defaultApprovalFloodLimits,
   FloodRecorder,
+  type RaiseFloodAlert,
   openApproval,
 } from "../approvals/requests.js";
 import { scriptedOutcome } from "../change-control/simulation.js";
@@ -136,8 +137,10 @@ export class CallService {
     for (const l of this.listeners) l(notice);
   }
   private floodRecorder: FloodRecorder | undefined;
+  /** set by app.ts: flood alerts go through the alerts service */
+  raiseFloodAlert: RaiseFloodAlert | undefined;
   private get floods(): FloodRecorder {
-    this.floodRecorder ??= new FloodRecorder(this.store, this.clock);
+    this.floodRecorder ??= new FloodRecorder(this.store, this.clock, this.raiseFloodAlert);
     return this.floodRecorder;
   }
   /** metrics and traces (set by app.ts) */
