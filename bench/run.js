@@ -142,6 +142,12 @@ async function main() {
         added: { p50: g.p50 - d.p50, p99: g.p99 - d.p99 },
       });
     }
+    // Scenario 2: governed calls per second from one server process as callers are added, until it saturates.
+    results.saturation = [];
+    for (const callers of [1, 4, 16, 64]) {
+      const g = await timeCalls(Math.max(iterations, callers * 50), callers, governedCall);
+      results.saturation.push({ callers, callsPerSecond: g.throughput, p50: g.p50, p99: g.p99 });
+    }
     await direct.close();
     await governed.close();
     const mcpIterations = Number(process.env.BENCH_MCP_ITERATIONS ?? 1000);
@@ -174,6 +180,12 @@ function report(results) {
     ...results.scenarios.map(
       (s) =>
         `| ${s.name} | ${ms(s.direct.p50)} | ${ms(s.direct.p99)} | ${ms(s.governed.p50)} | ${ms(s.governed.p99)} | ${ms(s.added.p50)} | ${ms(s.added.p99)} | ${Math.round(s.governed.throughput)} |`,
+    ),
+    "",
+    "| concurrent callers | governed calls/s | p50 | p99 |",
+    "| --- | --- | --- | --- |",
+    ...results.saturation.map(
+      (r) => `| ${r.callers} | ${Math.round(r.callsPerSecond)} | ${ms(r.p50)} | ${ms(r.p99)} |`,
     ),
     "",
     "| in-process figure | value | target |",
