@@ -212,6 +212,48 @@ describe("the governed tool call over the HTTP API", () => {
   });
 });
 
+describe("the policy simulator", () => {
+  it("answers what policy would decide, with the rules, without running anything", async () => {
+    const before = h.systems.count();
+    expect(
+      await ws.admin.simulate("support", {
+        workflow: "support-triage",
+        tool: "tracker.create_issue",
+        args: { project: "SEC", title: "x" },
+      }),
+    ).toMatchObject({
+      decision: "block",
+      class: "WRITE",
+      rules: ["never-touch-security-project"],
+    });
+    expect(
+      await ws.auditor.simulate("support", {
+        workflow: "support-triage",
+        tool: "chat.post_message",
+        args: { channel: "#support-a", text: "x" },
+      }),
+    ).toMatchObject({
+      decision: "allow",
+      rules: ["internal-support-channel-is-automatic"],
+    });
+    expect(await ws.admin.simulate("support", { workflow: "support-triage", tool: "billing.refund" })).toMatchObject({
+      decision: "block",
+      class: null,
+      rules: ["outside_boundary"],
+    });
+    const bad = await problemOf(
+      ws.admin.simulate("support", {
+        workflow: "support-triage",
+        tool: "tracker.create_issue",
+        args: { project: "SUP" },
+      }),
+    );
+    expect(bad).toMatchObject({ status: 422, code: "invalid_arguments" });
+    expect(JSON.stringify(bad.errors)).toContain("title");
+    expect(h.systems.count()).toBe(before);
+  });
+});
+
 describe("separation of duties on approvals", () => {
   it("refuses an agent key, and the key that asked", async () => {
     const run = await startRun();

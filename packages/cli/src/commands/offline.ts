@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { compileWorkflow, decide, loadManifest, parseManifest, resolveAction } from "@tollgate/core";
+import { compileWorkflow, decideCall, loadManifest, parseManifest } from "@tollgate/core";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { CliError, clientFrom, type GlobalOptions } from "../context.js";
@@ -62,27 +62,10 @@ export function offlineCommands(program: Command, globals: () => GlobalOptions):
       if (o.file) {
         const { manifest, version } = loadManifest(readSource(o.file));
         const wf = compileWorkflow(manifest, version);
-        const action = resolveAction(wf, o.tool);
-        if (!action)
-          result = {
-            decision: "block",
-            class: null,
-            rules: ["outside_boundary"],
-            reason: `${o.tool} is not an action of workflow ${manifest.name}`,
-          };
-        else {
-          const errors = action.validateArgs(args);
-          if (errors.length > 0)
-            throw new CliError(`invalid arguments: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}`);
-          const d = decide(wf, {
-            tool: { system: action.system, action: action.action, class: action.class },
-            args,
-            run: {},
-            usage: {},
-            now: new Date(),
-          });
-          result = { decision: d.effect, class: action.class, rules: d.rules, reason: d.reason };
-        }
+        // the same decision the server makes (core decideCall)
+        const d = decideCall(wf, { tool: o.tool, args, now: new Date() });
+        if (d.decision === "invalid_arguments") throw new CliError(`invalid arguments: ${d.reason}`);
+        result = d;
       } else {
         if (!o.workspace || !o.workflow) throw new CliError("give --file, or --workspace and --workflow");
         result = await clientFrom(globals()).simulate(o.workspace, { workflow: o.workflow, tool: o.tool, args });

@@ -1,5 +1,6 @@
 export {
   type CallContext,
+  callContextFields,
   decideCall,
   hasRedactionPlaceholder,
   type Outcome,

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { CompiledWorkflow } from "../manifest/compile.js";
-import { type CallContext, decideCall, type Outcome, type Redecision } from "./recorded-call.js";
+import { type CallContext, callContextFields, decideCall, type Outcome, type Redecision } from "./recorded-call.js";
 import { parseYamlFile } from "./yaml-file.js";
 
 const outcome = z.enum(["allow", "approve", "block", "invalid_arguments"]);
@@ -12,17 +12,7 @@ const outcome = z.enum(["allow", "approve", "block", "invalid_arguments"]);
 const policyCase = z
   .object({
     name: z.string().min(1),
-    tool: z.string().min(1),
-    args: z.record(z.string(), z.unknown()).default({}),
-    run: z
-      .object({
-        agent: z.string().optional(),
-        actingAs: z.string().optional(),
-        labels: z.record(z.string(), z.string()).optional(),
-      })
-      .strict()
-      .optional(),
-    usage: z.record(z.string(), z.number()).optional(),
+    ...callContextFields,
     now: z.iso.datetime({ offset: true }).optional(),
     expect: z.union([
       outcome,

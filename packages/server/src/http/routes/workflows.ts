@@ -1,26 +1,11 @@
 import { z } from "zod";
-import { decide, resolveAction, TollgateError } from "@tollgate/core";
+import { callContextFields, decideCall, TollgateError } from "@tollgate/core";
 import type { FastifyInstance } from "fastify";
 import { can, workspaceAccess } from "../../identity/access.js";
 import type { Services } from "../../services.js";
 import { parseInput } from "../input.js";
 
-const simulate = z
-  .object({
-    workflow: z.string().min(1),
-    tool: z.string().min(1),
-    args: z.record(z.string(), z.unknown()).default({}),
-    run: z
-      .object({
-        agent: z.string().optional(),
-        actingAs: z.string().optional(),
-        labels: z.record(z.string(), z.string()).optional(),
-      })
-      .strict()
-      .optional(),
-    usage: z.record(z.string(), z.number()).optional(),
-  })
-  .strict();
+const simulate = z.object({ workflow: z.string().min(1), ...callContextFields }).strict();
 
 /** Workflow manifests and the policy simulator. */
 export function workflowRoutes(app: FastifyInstance, s: Services): void {
@@ -51,34 +36,13 @@ export function workflowRoutes(app: FastifyInstance, s: Services): void {
     ]);
     const body = parseInput(simulate, req.body);
     const wf = await s.workflows.compiledActive(tenantId, req.params.ws, body.workflow);
-    const action = resolveAction(wf, body.tool);
-    if (!action)
-      return {
-        decision: "block",
-        class: null,
-        rules: ["outside_boundary"],
-        reason: `${body.tool} is not an action of workflow ${body.workflow}`,
-        version: wf.version,
-      };
-    const errors = action.validateArgs(body.args);
-    if (errors.length > 0)
-      throw new TollgateError("invalid_arguments", `arguments of ${action.id} do not match its input schema`, {
-        errors,
+    // the same decision the governed call makes, without running anything (core decideCall)
+    const d = decideCall(wf, { ...body, now: s.clock.now() });
+    if (d.decision === "invalid_arguments")
+      throw new TollgateError("invalid_arguments", `arguments of ${body.tool} do not match its input schema`, {
+        errors: d.errors,
       });
-    const d = decide(wf, {
-      tool: { system: action.system, action: action.action, class: action.class },
-      args: body.args,
-      run: body.run ?? {},
-      usage: body.usage ?? {},
-      now: s.clock.now(),
-    });
-    return {
-      decision: d.effect,
-      class: action.class,
-      rules: d.rules,
-      reason: d.reason,
-      version: wf.version,
-      ...(d.errors ? { ruleErrors: d.errors } : {}),
-    };
+    const { errors: _, ...decision } = d;
+    return { ...decision, version: wf.version };
   });
 }
