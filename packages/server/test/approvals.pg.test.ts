@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock, variantWorkflow } from "./approvals-support.js";
+import { testDatabase } from "./test-database.js";
 import { type Harness, startHarness, type Workspace } from "./harness.js";
 
 const pgUrl = process.env.TOLLGATE_TEST_DATABASE_URL;
@@ -11,17 +10,11 @@ describe.skipIf(!pgUrl)("approvals on PostgreSQL", () => {
   let h: Harness;
   let ws: Workspace;
   const clock = new ManualClock();
-  const dbName = `tollgate_apr_${randomBytes(5).toString("hex")}`;
-  const admin = () => new pg.Client({ connectionString: pgUrl });
+  let db: { url: string; drop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
-    const c = admin();
-    await c.connect();
-    await c.query(`CREATE DATABASE ${dbName}`);
-    await c.end();
-    const url = new URL(pgUrl!);
-    url.pathname = `/${dbName}`;
-    h = await startHarness({ databaseUrl: url.toString(), clock, tuning: { jobIntervalMs: 0 } });
+    db = await testDatabase("apr");
+    h = await startHarness({ databaseUrl: db.url, clock, tuning: { jobIntervalMs: 0 } });
     ws = await h.workspace("pgapr", "pgapr");
     await ws.admin.putWorkflow(
       "pgapr",
@@ -31,10 +24,7 @@ describe.skipIf(!pgUrl)("approvals on PostgreSQL", () => {
   });
   afterAll(async () => {
     await h?.close();
-    const c = admin();
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await c.end();
+    await db?.drop();
   });
 
   it("counts three approvers deciding at once exactly, runs the call once, and expires another by the job", async () => {

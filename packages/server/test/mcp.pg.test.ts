@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { workflowMcpYaml } from "@tollgate/example-support-triage";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabase } from "./test-database.js";
 import { type Harness, startHarness, type Workspace } from "./harness.js";
 import { mcpClient, textOf, until } from "./mcp-support.js";
 
@@ -16,19 +15,13 @@ describe.skipIf(!pgUrl)("MCP on PostgreSQL", () => {
   let h: Harness;
   let ws: Workspace;
   let client: Client;
-  const dbName = `tollgate_mcp_${randomBytes(5).toString("hex")}`;
+  let db: { url: string; drop(): Promise<void> } | undefined;
   const dir = mkdtempSync(join(tmpdir(), "tollgate-mcp-pg-"));
   const overrides = join(dir, "overrides.json");
-  const admin = () => new pg.Client({ connectionString: pgUrl });
 
   beforeAll(async () => {
-    const c = admin();
-    await c.connect();
-    await c.query(`CREATE DATABASE ${dbName}`);
-    await c.end();
-    const url = new URL(pgUrl as string);
-    url.pathname = `/${dbName}`;
-    h = await startHarness({ databaseUrl: url.toString() });
+    db = await testDatabase("mcp");
+    h = await startHarness({ databaseUrl: db.url });
     ws = await h.workspace("pgco", "pgws");
     await ws.admin.putWorkflow(
       "pgws",
@@ -41,10 +34,7 @@ describe.skipIf(!pgUrl)("MCP on PostgreSQL", () => {
   afterAll(async () => {
     await client?.close();
     await h?.close();
-    const c = admin();
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await c.end();
+    await db?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { workflowYaml } from "@tollgate/example-support-triage";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabase } from "./test-database.js";
 import { type Harness, problemOf, startHarness, type Workspace } from "./harness.js";
 
 const pgUrl = process.env.TOLLGATE_TEST_DATABASE_URL;
@@ -10,25 +9,16 @@ const pgUrl = process.env.TOLLGATE_TEST_DATABASE_URL;
 describe.skipIf(!pgUrl)("the governed call on PostgreSQL", () => {
   let h: Harness;
   let ws: Workspace;
-  const dbName = `tollgate_it_${randomBytes(5).toString("hex")}`;
-  const admin = () => new pg.Client({ connectionString: pgUrl });
+  let db: { url: string; drop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
-    const c = admin();
-    await c.connect();
-    await c.query(`CREATE DATABASE ${dbName}`);
-    await c.end();
-    const url = new URL(pgUrl!);
-    url.pathname = `/${dbName}`;
-    h = await startHarness({ databaseUrl: url.toString() });
+    db = await testDatabase("it");
+    h = await startHarness({ databaseUrl: db.url });
     ws = await h.workspace("pgco", "pgws");
   });
   afterAll(async () => {
     await h?.close();
-    const c = admin();
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await c.end();
+    await db?.drop();
   });
 
   it("runs, gates, approves and records calls", async () => {

@@ -1,12 +1,11 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { workflowYaml } from "@tollgate/example-support-triage";
 import { TollgateClient } from "@tollgate/sdk";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../src/index.js";
+import { testDatabase } from "./test-database.js";
 import { type Harness, operatorKey, startHarness, type Workspace } from "./harness.js";
 
 const pgUrl = process.env.TOLLGATE_TEST_DATABASE_URL;
@@ -17,24 +16,18 @@ describe.skipIf(!pgUrl)("two replicas on PostgreSQL", () => {
   let ws: Workspace;
   let replicaB: RunningServer;
   let dataDirB: string;
-  const dbName = `tollgate_replicas_${randomBytes(5).toString("hex")}`;
-  const admin = () => new pg.Client({ connectionString: pgUrl });
+  let db: { url: string; drop(): Promise<void> } | undefined;
   let b: { agent: TollgateClient; approver: TollgateClient };
 
   beforeAll(async () => {
-    const c = admin();
-    await c.connect();
-    await c.query(`CREATE DATABASE ${dbName}`);
-    await c.end();
-    const url = new URL(pgUrl!);
-    url.pathname = `/${dbName}`;
-    h = await startHarness({ databaseUrl: url.toString() });
+    db = await testDatabase("replicas");
+    h = await startHarness({ databaseUrl: db.url });
     ws = await h.workspace("replco", "replws");
     dataDirB = mkdtempSync(join(tmpdir(), "tollgate-replica-b-"));
     replicaB = await startServer({
       port: 0,
       dataDir: dataDirB,
-      databaseUrl: url.toString(),
+      databaseUrl: db.url,
       env: { TOLLGATE_ADMIN_KEY: operatorKey, TOLLGATE_MASTER_KEY: "a".repeat(64) },
     });
     const keyOf = (c: TollgateClient) => (c as unknown as { opts: { key: string } }).opts.key;
@@ -47,10 +40,7 @@ describe.skipIf(!pgUrl)("two replicas on PostgreSQL", () => {
     await replicaB?.close();
     await h?.close();
     rmSync(dataDirB, { recursive: true, force: true });
-    const c = admin();
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await c.end();
+    await db?.drop();
   });
 
   it("wakes an agent waiting on one replica when an approver decides on the other", async () => {
