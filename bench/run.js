@@ -150,6 +150,12 @@ async function main() {
     }
     await direct.close();
     await governed.close();
+    // BENCH_ONLY=http stops after scenarios 1 and 2 (for profiling the HTTP path).
+    if (process.env.BENCH_ONLY === "http") {
+      results.micro = [];
+      report(results);
+      return;
+    }
     const mcpIterations = Number(process.env.BENCH_MCP_ITERATIONS ?? 1000);
     results.scenarios.push(
       ...(await mcpScenarios({ url, admin, agentKey, timeCalls, iterations: mcpIterations, warmup, concurrency })),

@@ -1,21 +1,21 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { SqliteDialect, type SqliteDatabase } from "kysely";
+import { GroupCommitSqliteDialect, type SqliteConnectionSource } from "./group-commit.js";
 
 /**
  * The embedded store: one SQLite file in WAL mode. `synchronous=NORMAL` keeps every committed
  * transaction across a process crash (kill -9); only an operating-system crash or power loss can
  * drop the last commits. docs/operations.md says so.
  */
-export function sqliteDialect(file: string): SqliteDialect {
+export function sqliteDialect(file: string): GroupCommitSqliteDialect {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   const database = new BetterSqlite3(file);
   database.pragma("journal_mode = WAL");
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
   database.pragma("foreign_keys = ON");
-  return new SqliteDialect({ database: withStatementCache(database) });
+  return new GroupCommitSqliteDialect(withStatementCache(database));
 }
 
 const maxCachedStatements = 1000;
@@ -25,10 +25,10 @@ const maxCachedStatements = 1000;
  * same SQL text (the parameters are bound separately) reuses its prepared statement. A statement
  * that is busy (an open iterator) is never handed out twice. Least recently used ones go first.
  */
-export function withStatementCache(db: BetterSqlite3.Database): SqliteDatabase {
+export function withStatementCache(db: BetterSqlite3.Database): SqliteConnectionSource {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
-    close: () => db.close(),
+    raw: db,
     prepare(sql: string) {
       const hit = cache.get(sql);
       if (hit && !hit.busy) {
