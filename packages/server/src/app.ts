@@ -84,6 +84,8 @@ export interface TollgateOptions {
   models?: Partial<ModelProxyOptions>;
   /** alert thresholds: bursts, repeats, the runs that make a workflow's normal */
   alerts?: Partial<WatchOptions>;
+  /** how long an API key read for authentication is reused (default 5 s; 0 reads it on every request) */
+  keyCacheMs?: number;
 }
 
 export interface Tollgate {
@@ -185,7 +187,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     store,
     clock,
     vault,
-    keys: new KeyService(store, clock),
+    keys: new KeyService(store, clock, opts.keyCacheMs),
     tenants: new TenantService(store, vault, clock),
     workflows,
     redaction,
@@ -221,7 +223,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     alerts,
     retention,
     legalHolds: new LegalHoldService(store, clock),
-    tenantData: new TenantDataService(store, vault, signer),
+    tenantData: new TenantDataService(store, vault, signer, (keyId) => services.keys.keyChanged(keyId)),
   };
   services.runs.telemetry = telemetry;
   services.runs.versions = new RunVersionResolver(store, prompts);
@@ -266,6 +268,9 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const stopCallEvents = await events.connect(store.notifications, (e) =>
     app.log.warn({ err: e }, "could not tell other replicas about a call"),
   );
+  const stopKeyChanges = await services.keys.connect(store.notifications, (e) =>
+    app.log.warn({ err: e }, "could not tell other replicas that a key changed"),
+  );
   return {
     services,
     http: app,
@@ -274,6 +279,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     },
     async close() {
       await stopCallEvents();
+      await stopKeyChanges();
       await jobs.stop();
       await services.auditExport.delivery.stop();
       await app.close();

@@ -26,6 +26,7 @@ export interface ServeOptions {
     | "publicUrl"
     | "models"
     | "alerts"
+    | "keyCacheMs"
   >;
 }
 

@@ -41,6 +41,8 @@ describe("API keys", () => {
   it("revokes at once, even inside a rotation's grace period", async () => {
     const created = await ws.admin.createKey("support", "short-lived", "agent");
     const rotated = await ws.admin.rotateKey("support", created.id);
+    // both were just used, so both sit in the authentication cache: revoking must drop them
+    for (const key of [created.key, rotated.key]) await new TollgateClient({ url: h.url, key }).listRuns("support");
     await ws.admin.revokeKey("support", created.id);
     await ws.admin.revokeKey("support", rotated.id);
     for (const key of [created.key, rotated.key])

@@ -29,6 +29,8 @@ describe.skipIf(!pgUrl)("two replicas on PostgreSQL", () => {
       dataDir: dataDirB,
       databaseUrl: db.url,
       env: { TOLLGATE_ADMIN_KEY: operatorKey, TOLLGATE_MASTER_KEY: "a".repeat(64) },
+      // a key cache far longer than any test: only the revocation notice can end it in time
+      tuning: { keyCacheMs: 600_000 },
     });
     const keyOf = (c: TollgateClient) => (c as unknown as { opts: { key: string } }).opts.key;
     b = {
@@ -56,6 +58,23 @@ describe.skipIf(!pgUrl)("two replicas on PostgreSQL", () => {
     const done = await waiting;
     expect(done.status).toBe("succeeded");
     expect(h.systems.issues().filter((i) => i.title === "Across replicas")).toHaveLength(1);
+  });
+
+  it("refuses a key on one replica at once when it is revoked on the other", async () => {
+    const created = await ws.admin.createKey("replws", "replica-bot", "agent");
+    const onB = new TollgateClient({ url: replicaB.url, key: created.key });
+    await onB.listRuns("replws"); // now cached by replica B
+    await ws.admin.revokeKey("replws", created.id);
+    let status = 200;
+    for (let i = 0; i < 500 && status !== 401; i++) {
+      status = await onB.listRuns("replws").then(
+        () => 200,
+        (e: { status?: number }) => e.status ?? 500,
+      );
+      if (status !== 401) await new Promise((r) => setTimeout(r, 20));
+    }
+    // the notification ends it; replica B's cache would keep the key for ten minutes
+    expect(status).toBe(401);
   });
 
   it("never overspends a run's budget with calls spread over both replicas", async () => {

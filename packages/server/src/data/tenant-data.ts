@@ -14,6 +14,8 @@ export class TenantDataService {
     private readonly store: Store,
     private readonly vault: Vault,
     private readonly signer: AuditSigner,
+    /** the deleted tenant's keys must stop working at once, also where they were cached */
+    private readonly keyChanged: (keyId: string) => void,
   ) {}
 
   async export(
@@ -30,6 +32,7 @@ export class TenantDataService {
     const deleted = await this.store.transaction(tenantId, (s) => s.tenantData.deleteAll());
     this.vault.forget(tenantId);
     this.signer.forget(tenantId);
+    this.keyChanged("*");
     return { tenant: tenantId, deleted };
   }
 

@@ -1,11 +1,15 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { newId, TollgateError } from "@tollgate/core";
-import type { ApiKeyRecord, Role, Store } from "@tollgate/store";
+import type { ApiKeyRecord, Notifications, Role, Store } from "@tollgate/store";
 import { type Clock, iso } from "../clock.js";
 import { operatorKeyId, operatorTenant, type Principal } from "./principal.js";
 
 const keyPattern = /^tgk_([0-9a-z]{20})_([0-9a-f]{64})$/;
 const touchEveryMs = 60_000;
+/** how long a key read for authentication is reused; revocation in any process ends it at once */
+export const defaultKeyCacheMs = 5_000;
+const maxCachedKeys = 10_000;
+const keyChangesChannel = "tollgate_key_changes";
 
 export const hashKey = (token: string): string => createHash("sha256").update(token, "utf8").digest("hex");
 
@@ -20,18 +24,57 @@ export function mintKey(): { id: string; token: string } {
  */
 export class KeyService {
   private readonly lastTouched = new Map<string, number>();
+  /** key id → its row as read for authentication (not the token: its hash is compared every time) */
+  private readonly cache = new Map<string, { key: ApiKeyRecord; until: number }>();
+  private publishChange: ((keyId: string) => void) | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly cacheMs = defaultKeyCacheMs,
   ) {}
+
+  /**
+   * Revocation, rotation and tenant deletion in one process drop the key from every process's
+   * cache (PostgreSQL NOTIFY/LISTEN); a process that missed the message forgets within `cacheMs`.
+   */
+  async connect(notifications: Notifications, onError: (e: unknown) => void): Promise<() => Promise<void>> {
+    const stop = await notifications.subscribe(keyChangesChannel, (keyId) => this.dropCached(keyId));
+    this.publishChange = (keyId) => {
+      notifications.publish(keyChangesChannel, keyId).catch(onError);
+    };
+    return stop;
+  }
+
+  /** A key changed (revoked, rotated, its tenant deleted): `*` drops every cached key. */
+  keyChanged(keyId: string): void {
+    this.dropCached(keyId);
+    this.publishChange?.(keyId);
+  }
+
+  private dropCached(keyId: string): void {
+    if (keyId === "*") this.cache.clear();
+    else this.cache.delete(keyId);
+  }
+
+  /** The key row by id, from the cache while it is fresh. Only keys that exist are cached. */
+  private async keyForAuth(id: string): Promise<ApiKeyRecord | undefined> {
+    const now = Date.now();
+    const hit = this.cache.get(id);
+    if (hit && hit.until > now) return hit.key;
+    const key = await this.store.findKeyForAuth(id);
+    if (!key || this.cacheMs <= 0) return key;
+    if (this.cache.size >= maxCachedKeys) this.cache.clear();
+    this.cache.set(id, { key, until: now + this.cacheMs });
+    return key;
+  }
 
   async authenticate(authorization: string | undefined): Promise<Principal> {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
     if (!token) throw new TollgateError("unauthorized", "missing bearer key: send Authorization: Bearer <key>");
     const m = keyPattern.exec(token);
     const id = m ? `key_${m[1]}` : operatorKeyId;
-    const key = await this.store.findKeyForAuth(id);
+    const key = await this.keyForAuth(id);
     if (!key || !safeEqual(key.secretHash, hashKey(token))) throw new TollgateError("unauthorized", "unknown key");
     if (key.revokedAt) throw new TollgateError("unauthorized", "this key was revoked");
     if (key.expiresAt && this.clock.now().toISOString() >= key.expiresAt)
@@ -156,6 +199,7 @@ export class KeyService {
       );
       return r;
     });
+    this.keyChanged(id);
     return { record, token, oldKeyExpiresAt };
   }
 
@@ -171,6 +215,7 @@ export class KeyService {
         iso(this.clock),
       );
     });
+    this.keyChanged(id);
   }
 }
 
