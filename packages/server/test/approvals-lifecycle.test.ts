@@ -41,6 +41,18 @@ const anotherApprover = async () =>
   ws.approver.withKey((await ws.admin.createKey("ops", `second-${Date.now()}`, "approver")).key);
 
 describe("lifecycle", () => {
+  it("a call made with wait answers once the approver decided, within the wait", async () => {
+    const r = await run();
+    const answer = ws.agent.callTool(r.id, "tracker.create_issue", { project: "SUP", title: "Waited for" }, { wait: 30 });
+    let approvalId: string | undefined;
+    for (let i = 0; i < 200 && !approvalId; i++) {
+      approvalId = (await ws.approver.listApprovals("ops")).items.find((a) => a.runId === r.id)?.id;
+      if (!approvalId) await new Promise((res) => setTimeout(res, 25));
+    }
+    await ws.approver.decide(approvalId!, "approve", "fine");
+    expect(await answer).toMatchObject({ status: "succeeded" });
+  });
+
   it("expires an approval nobody decided, while nobody is looking, and wakes the waiting agent", async () => {
     const r = await run("short");
     const pending = await ws.agent.callTool(r.id, "tracker.create_issue", { project: "SUP", title: "Too slow" });

@@ -100,23 +100,27 @@ export function runRoutes(app: FastifyInstance, s: Services): void {
       req.principal,
       req.params.id,
       { ...body, ...(traceparent ? { traceparent } : {}) },
-      abortOnClose(req.raw),
+      abortOnClose(reply.raw),
     );
     reply.status(answer.httpStatus);
     return answer.body;
   });
 
-  app.get<{ Params: { id: string } }>("/v1/tool-calls/:id", async (req) => {
+  app.get<{ Params: { id: string } }>("/v1/tool-calls/:id", async (req, reply) => {
     const q = parseInput(waitQuery, req.query, "query");
-    return s.calls.get(req.principal, req.params.id, q.wait ?? 0, abortOnClose(req.raw));
+    return s.calls.get(req.principal, req.params.id, q.wait ?? 0, abortOnClose(reply.raw));
   });
 }
 
 /** A long-poll stops waiting when its client goes away. */
-function abortOnClose(raw: import("node:http").IncomingMessage): AbortSignal {
+/**
+ * Ends a wait when the client goes away before its answer was sent. The response's `close` says
+ * so (the request's fires as soon as its body was read); after an answer nothing is aborted.
+ */
+function abortOnClose(res: import("node:http").ServerResponse): AbortSignal {
   const controller = new AbortController();
-  raw.once("close", () => {
-    if (!raw.complete || raw.destroyed) controller.abort();
+  res.once("close", () => {
+    if (!res.writableEnded) controller.abort();
   });
   return controller.signal;
 }
