@@ -1,4 +1,18 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomFillSync } from "node:crypto";
+
+// One call to the system's random source per 409 ids rather than one per id (a hot-path cost).
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
+function randomSlice(n: number): Buffer {
+  if (poolOffset + n > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const slice = pool.subarray(poolOffset, poolOffset + n);
+  poolOffset += n;
+  return slice;
+}
 
 const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 
@@ -13,9 +27,9 @@ export function newId(prefix: string, now: number = Date.now()): string {
     time = alphabet[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(10);
+  const bytes = randomSlice(10);
   let rand = "";
-  for (const b of bytes) rand += alphabet[b % 32];
+  for (let i = 0; i < bytes.length; i++) rand += alphabet[(bytes[i] as number) % 32];
   return `${prefix}_${time}${rand}`;
 }
 

@@ -124,14 +124,14 @@ export class CallService {
     this.unknownOutcomeListeners.push(listener);
   }
 
-  private tellListeners(p: Principal, runId: string, req: ToolCallRequest, outcome: string): void {
+  private tellListeners(p: Principal, runId: string, req: ToolCallRequest, argsHash: string, outcome: string): void {
     if (this.listeners.length === 0) return;
     const notice = {
       tenantId: p.tenantId,
       workspaceId: p.workspaceId ?? "",
       runId,
       tool: String(req.tool),
-      argsHash: hashJson(req.args ?? {}),
+      argsHash,
       outcome,
     };
     for (const l of this.listeners) l(notice);
@@ -159,14 +159,15 @@ export class CallService {
     }
     this.inFlight.set(key, n + 1);
     const obs = this.telemetry?.observeCall(req.traceparent);
+    const argsHash = hashJson(req.args ?? {});
     try {
-      const answer = await this.governedCall(p, runId, req, signal, obs);
+      const answer = await this.governedCall(p, runId, req, argsHash, signal, obs);
       obs?.end();
-      this.tellListeners(p, runId, req, answer.body.status);
+      this.tellListeners(p, runId, req, argsHash, answer.body.status);
       return answer;
     } catch (e) {
       obs?.end(e);
-      this.tellListeners(p, runId, req, e instanceof TollgateError ? e.code : "internal");
+      this.tellListeners(p, runId, req, argsHash, e instanceof TollgateError ? e.code : "internal");
       throw e;
     } finally {
       const left = (this.inFlight.get(key) ?? 1) - 1;
@@ -179,6 +180,7 @@ export class CallService {
     p: Principal,
     runId: string,
     req: ToolCallRequest,
+    argsHash: string,
     signal?: AbortSignal,
     obs?: CallObservation,
   ): Promise<ToolCallAnswer> {
@@ -194,7 +196,6 @@ export class CallService {
     await this.validateArgs(p, run, action, req.args, storedArgs);
     await this.checkToolPin(p, run, wf, action, req.args, storedArgs);
 
-    const argsHash = hashJson(req.args);
     if (req.idempotencyKey) {
       const replay = await this.replayIdempotent(scope, run.id, req.idempotencyKey, argsHash);
       if (replay) return replay;
