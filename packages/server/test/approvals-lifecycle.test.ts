@@ -43,7 +43,12 @@ const anotherApprover = async () =>
 describe("lifecycle", () => {
   it("a call made with wait answers once the approver decided, within the wait", async () => {
     const r = await run();
-    const answer = ws.agent.callTool(r.id, "tracker.create_issue", { project: "SUP", title: "Waited for" }, { wait: 30 });
+    const answer = ws.agent.callTool(
+      r.id,
+      "tracker.create_issue",
+      { project: "SUP", title: "Waited for" },
+      { wait: 30 },
+    );
     let approvalId: string | undefined;
     for (let i = 0; i < 200 && !approvalId; i++) {
       approvalId = (await ws.approver.listApprovals("ops")).items.find((a) => a.runId === r.id)?.id;

@@ -1,6 +1,7 @@
 import { type ChainedAuditEvent, chainHash, genesisHash, newId } from "@tollgate/core";
 import type { Kysely } from "kysely";
 import { fromJson, toJson } from "../json.js";
+import { prepared } from "../prepared.js";
 import type { NewAuditEvent } from "../records.js";
 import type { AuditEventsTable, Database } from "../schema.js";
 
@@ -63,37 +64,71 @@ export class AuditRepo {
       out.push({ ...body, prevHash: prev, hash });
       prev = hash;
     }
-    await this.db
-      .insertInto("audit_events")
-      .values(
-        out.map((e) => ({
-          tenant_id: this.tenantId,
-          seq: e.seq,
-          id: e.id,
-          ts: e.ts,
-          type: e.type,
-          workspace_id: e.workspace,
-          run_id: e.run,
-          call_id: e.call,
-          actor: e.actor,
-          data: toJson(e.data),
-          prev_hash: e.prevHash,
-          hash: e.hash,
-        })),
-      )
-      .execute();
-    await this.db.updateTable("audit_heads").set({ seq, hash: prev }).where("tenant_id", "=", this.tenantId).execute();
+    await this.insertEvents(out);
+    await prepared(this.db, "audit.setHead", [seq, prev, this.tenantId], (db, [s, h, t]) =>
+      db.updateTable("audit_heads").set({ seq: s, hash: h }).where("tenant_id", "=", t),
+    );
     return out;
   }
 
+  private async insertEvents(events: ChainedAuditEvent[]): Promise<void> {
+    const columns = (e: ChainedAuditEvent) => [
+      this.tenantId,
+      e.seq,
+      e.id,
+      e.ts,
+      e.type,
+      e.workspace,
+      e.run,
+      e.call,
+      e.actor,
+      toJson(e.data),
+      e.prevHash,
+      e.hash,
+    ];
+    // biome-ignore lint/suspicious/noExplicitAny: slots or the typed values of columns() above
+    const row = (v: any[]) => ({
+      tenant_id: v[0],
+      seq: v[1],
+      id: v[2],
+      ts: v[3],
+      type: v[4],
+      workspace_id: v[5],
+      run_id: v[6],
+      call_id: v[7],
+      actor: v[8],
+      data: v[9],
+      prev_hash: v[10],
+      hash: v[11],
+    });
+    // a governed call appends one or two events at a time: those shapes are prepared once
+    const values = events.flatMap(columns);
+    if (events.length <= 4) {
+      await prepared(this.db, `audit.insert.${events.length}`, values, (db, slots) =>
+        db.insertInto("audit_events").values(events.map((_, i) => row(slots.slice(i * 12, i * 12 + 12)))),
+      );
+      return;
+    }
+    await this.db
+      .insertInto("audit_events")
+      .values(events.map((e) => row(columns(e))))
+      .execute();
+  }
+
   /** Moves the head on by n; returns the new last seq and the hash the first new event links to. */
-  private reserve(n: number): Promise<{ seq: number; hash: string } | undefined> {
-    return this.db
-      .updateTable("audit_heads")
-      .set((eb) => ({ seq: eb("seq", "+", n) }))
-      .where("tenant_id", "=", this.tenantId)
-      .returning(["seq", "hash"])
-      .executeTakeFirst();
+  private async reserve(n: number): Promise<{ seq: number; hash: string } | undefined> {
+    const r = await prepared<{ seq: number; hash: string }>(
+      this.db,
+      "audit.reserve",
+      [n, this.tenantId],
+      (db, [k, t]) =>
+        db
+          .updateTable("audit_heads")
+          .set((eb) => ({ seq: eb("seq", "+", k) }))
+          .where("tenant_id", "=", t)
+          .returning(["seq", "hash"]),
+    );
+    return r.rows[0];
   }
 
   private async createHead(): Promise<void> {

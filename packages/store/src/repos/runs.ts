@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import { fromJson, toJson } from "../json.js";
+import { affectedRows, prepared } from "../prepared.js";
 import type { RunRecord, RunStatus, RunVersions } from "../records.js";
 import type { Database, RunsTable } from "../schema.js";
 
@@ -111,13 +112,11 @@ export class RunsRepo {
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
-    const r = await this.db
-      .selectFrom("runs")
-      .selectAll()
-      .where("tenant_id", "=", this.tenantId)
-      .where("id", "=", id)
-      .executeTakeFirst();
-    return r && toRecord(r);
+    const r = await prepared<RunsTable>(this.db, "runs.get", [this.tenantId, id], (db, [t, i]) =>
+      db.selectFrom("runs").selectAll().where("tenant_id", "=", t).where("id", "=", i),
+    );
+    const row = r.rows[0];
+    return row && toRecord(row);
   }
 
   async list(f: RunFilter): Promise<RunRecord[]> {
@@ -165,15 +164,23 @@ export class RunsRepo {
    * or the cap is reached.
    */
   async reserveToolCall(id: string, cap: number | undefined): Promise<boolean> {
-    let q = this.db
-      .updateTable("runs")
-      .set({ tool_calls: sql`tool_calls + 1` })
-      .where("tenant_id", "=", this.tenantId)
-      .where("id", "=", id)
-      .where("status", "=", "running");
-    if (cap !== undefined) q = q.where("tool_calls", "<", cap);
-    const r = await q.executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    const values = cap === undefined ? [this.tenantId, id] : [this.tenantId, id, cap];
+    const r = await prepared(
+      this.db,
+      `runs.reserveToolCall:${cap === undefined ? "uncapped" : "capped"}`,
+      values,
+      (db, v) => {
+        let q = db
+          .updateTable("runs")
+          .set({ tool_calls: sql`tool_calls + 1` })
+          .where("tenant_id", "=", v[0])
+          .where("id", "=", v[1])
+          .where("status", "=", "running");
+        if (cap !== undefined) q = q.where("tool_calls", "<", v[2]);
+        return q;
+      },
+    );
+    return affectedRows(r) > 0;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { prepared } from "../prepared.js";
 import type { Database } from "../schema.js";
 
 /** Holds ciphertext only; sealing and opening happen in the server's vault. */
@@ -19,14 +20,19 @@ export class SecretsRepo {
   }
 
   async get(workspaceId: string, name: string): Promise<string | undefined> {
-    const r = await this.db
-      .selectFrom("secrets")
-      .select("ciphertext")
-      .where("tenant_id", "=", this.tenantId)
-      .where("workspace_id", "=", workspaceId)
-      .where("name", "=", name)
-      .executeTakeFirst();
-    return r?.ciphertext;
+    const r = await prepared<{ ciphertext: string }>(
+      this.db,
+      "secrets.get",
+      [this.tenantId, workspaceId, name],
+      (db, [t, w, n]) =>
+        db
+          .selectFrom("secrets")
+          .select("ciphertext")
+          .where("tenant_id", "=", t)
+          .where("workspace_id", "=", w)
+          .where("name", "=", n),
+    );
+    return r.rows[0]?.ciphertext;
   }
 
   async list(workspaceId: string): Promise<{ name: string; ciphertext: string; updatedAt: string }[]> {

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { fromJson, toJson } from "../json.js";
+import { affectedRows, prepared } from "../prepared.js";
 import type { ToolCallRecord, ToolCallStatus } from "../records.js";
 import type { Database, ToolCallsTable } from "../schema.js";
 
@@ -53,44 +54,62 @@ export class ToolCallsRepo {
   ) {}
 
   async insert(c: NewToolCall): Promise<void> {
-    await this.db
-      .insertInto("tool_calls")
-      .values({
-        id: c.id,
-        tenant_id: this.tenantId,
-        workspace_id: c.workspaceId,
-        run_id: c.runId,
-        tool: c.tool,
-        class: c.class,
-        args: toJson(c.args),
-        args_sealed: c.argsSealed,
-        args_hash: c.argsHash,
-        decision: c.decision,
-        rules: toJson(c.rules),
-        reason: c.reason,
-        status: c.status,
+    const values = [
+      c.id,
+      this.tenantId,
+      c.workspaceId,
+      c.runId,
+      c.tool,
+      c.class,
+      toJson(c.args),
+      c.argsSealed,
+      c.argsHash,
+      c.decision,
+      toJson(c.rules),
+      c.reason,
+      c.status,
+      c.approvalId,
+      c.idempotencyKey,
+      c.requestedBy,
+      c.createdAt,
+      c.startedAt,
+      c.actingAs ?? null,
+    ];
+    await prepared(this.db, "toolCalls.insert", values, (db, v) =>
+      db.insertInto("tool_calls").values({
+        id: v[0],
+        tenant_id: v[1],
+        workspace_id: v[2],
+        run_id: v[3],
+        tool: v[4],
+        class: v[5],
+        args: v[6],
+        args_sealed: v[7],
+        args_hash: v[8],
+        decision: v[9],
+        rules: v[10],
+        reason: v[11],
+        status: v[12],
         result: null,
         error: null,
-        approval_id: c.approvalId,
-        idempotency_key: c.idempotencyKey,
+        approval_id: v[13],
+        idempotency_key: v[14],
         attempts: 0,
-        requested_by: c.requestedBy,
-        created_at: c.createdAt,
-        started_at: c.startedAt,
+        requested_by: v[15],
+        created_at: v[16],
+        started_at: v[17],
         finished_at: null,
-        acting_as: c.actingAs ?? null,
-      })
-      .execute();
+        acting_as: v[18],
+      }),
+    );
   }
 
   async get(id: string): Promise<ToolCallRecord | undefined> {
-    const r = await this.db
-      .selectFrom("tool_calls")
-      .selectAll()
-      .where("tenant_id", "=", this.tenantId)
-      .where("id", "=", id)
-      .executeTakeFirst();
-    return r && toToolCallRecord(r);
+    const r = await prepared<ToolCallsTable>(this.db, "toolCalls.get", [this.tenantId, id], (db, [t, i]) =>
+      db.selectFrom("tool_calls").selectAll().where("tenant_id", "=", t).where("id", "=", i),
+    );
+    const row = r.rows[0];
+    return row && toToolCallRecord(row);
   }
 
   async findByIdempotencyKey(runId: string, key: string): Promise<ToolCallRecord | undefined> {
@@ -134,21 +153,26 @@ export class ToolCallsRepo {
    * or two approvers cannot both move it). False when the call was not in that status.
    */
   async update(id: string, u: ToolCallUpdate, fromStatus?: ToolCallStatus): Promise<boolean> {
-    let q = this.db
-      .updateTable("tool_calls")
-      .set({
-        ...(u.status !== undefined ? { status: u.status } : {}),
-        ...(u.result !== undefined ? { result: toJson(u.result) } : {}),
-        ...(u.error !== undefined ? { error: u.error === null ? null : toJson(u.error) } : {}),
-        ...(u.attempts !== undefined ? { attempts: u.attempts } : {}),
-        ...(u.startedAt !== undefined ? { started_at: u.startedAt } : {}),
-        ...(u.finishedAt !== undefined ? { finished_at: u.finishedAt } : {}),
-        ...(u.argsSealed === null ? { args_sealed: null } : {}),
-      })
-      .where("tenant_id", "=", this.tenantId)
-      .where("id", "=", id);
-    if (fromStatus) q = q.where("status", "=", fromStatus);
-    const r = await q.executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    const set: [column: string, value: unknown][] = [];
+    if (u.status !== undefined) set.push(["status", u.status]);
+    if (u.result !== undefined) set.push(["result", toJson(u.result)]);
+    if (u.error !== undefined) set.push(["error", u.error === null ? null : toJson(u.error)]);
+    if (u.attempts !== undefined) set.push(["attempts", u.attempts]);
+    if (u.startedAt !== undefined) set.push(["started_at", u.startedAt]);
+    if (u.finishedAt !== undefined) set.push(["finished_at", u.finishedAt]);
+    if (u.argsSealed === null) set.push(["args_sealed", null]);
+    const where = fromStatus ? [this.tenantId, id, fromStatus] : [this.tenantId, id];
+    // one prepared statement per combination of columns set (a handful occur)
+    const key = `toolCalls.update:${set.map(([c]) => c).join(",")}:${fromStatus ? "cas" : "any"}`;
+    const r = await prepared(this.db, key, [...set.map(([, v]) => v), ...where], (db, slots) => {
+      let q = db
+        .updateTable("tool_calls")
+        .set(Object.fromEntries(set.map(([c], i) => [c, slots[i]])))
+        .where("tenant_id", "=", slots[set.length])
+        .where("id", "=", slots[set.length + 1]);
+      if (fromStatus) q = q.where("status", "=", slots[set.length + 2]);
+      return q;
+    });
+    return affectedRows(r) > 0;
   }
 }
