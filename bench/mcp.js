@@ -44,10 +44,11 @@ export async function mcpScenarios({ url, admin, agentKey, timeCalls, iterations
       requestInit: { headers: { authorization: `Bearer ${agentKey}` } },
     }),
   );
-  const call = (client) => async (i) => {
+  let message = 0; // every call asks something new (identical repeats raise alerts)
+  const call = (client) => async () => {
     const r = await client.callTool({
       name: client === direct ? "echo" : "everything__echo",
-      arguments: { message: `m${i}` },
+      arguments: { message: `m${message++}` },
     });
     if (r.isError) throw new Error(`tools/call failed: ${JSON.stringify(r.content)}`);
   };

@@ -95,23 +95,25 @@ async function main() {
     const agent = op.withKey(agentKey);
     const run = await agent.startRun({ workspace: "bench", workflow: "support-triage" });
 
+    // every call asks something new: identical repeated calls would (rightly) raise repeat alerts
+    let query = 0;
     const direct = new Pool(systemsUrl, { connections: 32 });
     const governed = new Pool(url, { connections: 32 });
-    const directCall = async (i) => {
+    const directCall = async () => {
       const r = await direct.request({
         method: "GET",
-        path: `/tracker/issues?q=q${i}`,
+        path: `/tracker/issues?q=q${query++}`,
         headers: { authorization: `Bearer ${DEFAULT_TOKENS.tracker}` },
       });
       await r.body.text();
       if (r.statusCode !== 200) throw new Error(`direct ${r.statusCode}`);
     };
-    const governedCall = async (i) => {
+    const governedCall = async () => {
       const r = await governed.request({
         method: "POST",
         path: `/v1/runs/${run.id}/tool-calls`,
         headers: { authorization: `Bearer ${agentKey}`, "content-type": "application/json" },
-        body: JSON.stringify({ tool: "tracker.search_issues", args: { q: `q${i}` } }),
+        body: JSON.stringify({ tool: "tracker.search_issues", args: { q: `q${query++}` } }),
       });
       const text = await r.body.text();
       if (r.statusCode !== 200) throw new Error(`governed ${r.statusCode}: ${text}`);

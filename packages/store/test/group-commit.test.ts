@@ -28,6 +28,7 @@ describe("group commit on the embedded store", () => {
     commits = 0;
     const counting = {
       raw,
+      close: cached.close,
       prepare(text: string) {
         if (text === "commit") commits++;
         return cached.prepare(text);

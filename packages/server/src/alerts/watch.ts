@@ -62,6 +62,8 @@ interface RunState {
 }
 
 const maxRuns = 10_000;
+/** distinct calls remembered per run for the repeat alert; the oldest are forgotten first */
+const maxRepeatKeysPerRun = 10_000;
 
 /**
  * Watches runs for alerts. Per call, in memory and cheap: bursts of blocked or failed calls and
@@ -173,6 +175,8 @@ export class RunWatcher {
     }
     const same = `${c.kind}:${c.name}:${c.requestHash}`;
     const n = (state.repeats.get(same) ?? 0) + 1;
+    if (n === 1 && state.repeats.size >= maxRepeatKeysPerRun)
+      state.repeats.delete(state.repeats.keys().next().value as string);
     state.repeats.set(same, n);
     if (n === this.opts.repeatCount)
       this.alerts.raiseQuietly({

@@ -5,6 +5,8 @@ import { type CompiledQuery, type DatabaseConnection, type Driver, type QueryRes
 export interface SqliteConnectionSource {
   prepare(sql: string): BetterSqlite3.Statement;
   readonly raw: BetterSqlite3.Database;
+  /** closes the connection and whatever serves it */
+  close(): Promise<void>;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface SqliteConnectionSource {
  */
 export class GroupCommitSqliteDialect extends SqliteDialect {
   constructor(private readonly source: SqliteConnectionSource) {
-    super({ database: { close: () => source.raw.close(), prepare: (sql) => source.prepare(sql) } });
+    super({ database: { close: () => void source.close(), prepare: (sql) => source.prepare(sql) } });
   }
 
   override createDriver(): Driver {
@@ -149,7 +151,7 @@ class GroupCommitDriver implements Driver {
   async destroy(): Promise<void> {
     await this.turns.acquire();
     this.commitGroup();
-    this.source.raw.close();
+    await this.source.close();
   }
 
   private endTurn(turn: Turn): void {

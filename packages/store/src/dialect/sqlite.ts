@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
+import { startCheckpointer } from "./checkpointer.js";
 import { GroupCommitSqliteDialect, type SqliteConnectionSource } from "./group-commit.js";
 
 /**
@@ -15,7 +16,15 @@ export function sqliteDialect(file: string): GroupCommitSqliteDialect {
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
   database.pragma("foreign_keys = ON");
-  return new GroupCommitSqliteDialect(withStatementCache(database));
+  const stopCheckpointer = file === ":memory:" ? async () => {} : startCheckpointer(database, file);
+  const source = withStatementCache(database);
+  return new GroupCommitSqliteDialect({
+    ...source,
+    async close() {
+      await stopCheckpointer();
+      await source.close();
+    },
+  });
 }
 
 const maxCachedStatements = 1000;
@@ -29,6 +38,9 @@ export function withStatementCache(db: BetterSqlite3.Database): SqliteConnection
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     raw: db,
+    close: async () => {
+      db.close();
+    },
     prepare(sql: string) {
       const hit = cache.get(sql);
       if (hit && !hit.busy) {

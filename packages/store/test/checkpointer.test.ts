@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import { openStore } from "../src/index.js";
+
+describe("WAL checkpoints off the event loop", () => {
+  it("copies committed pages into the database file from a background connection", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tollgate-checkpoint-"));
+    const file = join(dir, "tollgate.db");
+    const store = await openStore({ sqliteFile: file });
+    try {
+      await store.createTenant({ id: "t", name: null, wrappedKey: "-", createdAt: "2026-01-01T00:00:00Z" });
+      const before = statSync(file).size;
+      for (let i = 0; i < 300; i++)
+        await store.transaction("t", (s) =>
+          s.audit.append([{ type: "test.event", data: { i, filler: "x".repeat(500) } }], "2026-01-01T00:00:00Z"),
+        );
+      // the serving connection never checkpoints: only the worker can grow the database file
+      const autocheckpoint = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(store.db);
+      expect(autocheckpoint.rows[0]?.wal_autocheckpoint).toBe(0);
+      let grown = false;
+      for (let i = 0; i < 100 && !grown; i++) {
+        grown = statSync(file).size > before + 100_000;
+        if (!grown) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(grown).toBe(true);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
