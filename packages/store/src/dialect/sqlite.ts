@@ -16,6 +16,9 @@ export function sqliteDialect(file: string): GroupCommitSqliteDialect {
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
   database.pragma("foreign_keys = ON");
+  // savepoints of a commit group journal the pages earlier members wrote: in memory, never in
+  // temporary files (SQLite spills them to disk past 64 KiB otherwise)
+  database.pragma("temp_store = MEMORY");
   const stopCheckpointer = file === ":memory:" ? async () => {} : startCheckpointer(database, file);
   const source = withStatementCache(database);
   return new GroupCommitSqliteDialect({
