@@ -5,6 +5,7 @@
  */
 import { type CelEnv, type CelInput, type CelResult, celEnv, celList, celMap, parse, plan } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
+import { compileDirect, type DirectCheck } from "./direct.js";
 
 type ParsedExpr = ReturnType<typeof parse>;
 type Expr = ParsedExpr["expr"];
@@ -32,11 +33,20 @@ export function parseWhen(source: string): { ok: true; expr: ParsedExpr } | { ok
   return problem ? { ok: false, message: problem } : { ok: true, expr };
 }
 
+export interface CompiledWhen {
+  evaluate: WhenFn;
+  /** a simple condition evaluated without CEL's evaluator when it is sure of the answer (direct.ts) */
+  direct?: DirectCheck;
+}
+
 /** Plans a condition once; the result is called per decision. Throws on an invalid condition. */
-export function compileWhen(source: string): WhenFn {
+export function compileWhen(source: string): CompiledWhen {
   const parsed = parseWhen(source);
   if (!parsed.ok) throw new Error(parsed.message);
-  return plan(env, parsed.expr) as WhenFn;
+  const compiled: CompiledWhen = { evaluate: plan(env, parsed.expr) as WhenFn };
+  const direct = parsed.expr.expr && compileDirect(parsed.expr.expr);
+  if (direct) compiled.direct = direct;
+  return compiled;
 }
 
 function checkNames(root: Expr): string | undefined {

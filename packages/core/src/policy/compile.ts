@@ -5,6 +5,7 @@
  */
 import type { Manifest } from "../manifest/schema.js";
 import { compileWhen, type WhenFn } from "./cel.js";
+import type { DirectCheck } from "./direct.js";
 import { compileMatch, type MatchTest } from "./match.js";
 import { type ActionClass, actionClasses, type Effect, implicitDefaults } from "./types.js";
 
@@ -18,6 +19,8 @@ export interface CompiledRule {
   when?: string;
   /** the planned `when`; absent means the rule always holds once matched */
   evaluate?: WhenFn;
+  /** a simple `when` evaluated directly; its undefined means "ask `evaluate`" */
+  direct?: DirectCheck;
   /** "rule <name>: <reason>", built once */
   sentence: string;
   /** effect approve: distinct approvers this rule asks for */
@@ -68,7 +71,9 @@ export function compilePolicy(
     if (r.approvals) rule.approvalsRequired = r.approvals.required;
     if (r.when !== undefined) {
       rule.when = r.when;
-      rule.evaluate = compileWhen(r.when);
+      const { evaluate, direct } = compileWhen(r.when);
+      rule.evaluate = evaluate;
+      if (direct) rule.direct = direct;
     }
     return rule;
   });

@@ -242,3 +242,51 @@ describe("decide: how many approvers", () => {
     );
   });
 });
+
+describe("decide: many rules", () => {
+  // Each kind of condition, written both in the forms evaluated directly and in ones only CEL evaluates.
+  const conditions = [
+    { when: undefined, holds: true },
+    { when: "args.amount > 100", holds: true },
+    { when: "has(args.amount) && args.amount == 7", holds: false },
+    { when: "args.missing == 1", error: /missing/ },
+    { when: 'args.title.startsWith("Re")', holds: true },
+    { when: "args.missing.size() > 0", error: /missing/ },
+    { when: "args.amount", error: /not a boolean/ },
+  ];
+  const effects = ["allow", "approve", "block"] as const;
+  const verbs = { allow: "allows this call", approve: "requires approval", block: "blocks this call" };
+  const matches = ["shop.refund", "'shop.*'", "'*.refund'", "shop.get_order"];
+  const rules = Array.from({ length: 100 }, (_, i) => ({
+    name: `r${i}`,
+    match: matches[i % matches.length]!,
+    ...conditions[i % conditions.length]!,
+    effect: effects[Math.floor(i / conditions.length) % effects.length]!,
+  }));
+  const wf = workflow([
+    "rules:",
+    ...rules.map(
+      (r) => `  - { name: ${r.name}, match: ${r.match}, effect: ${r.effect}${r.when ? `, when: '${r.when}'` : ""} }`,
+    ),
+  ]);
+
+  it("lists every rule that applies and reports every condition that errors, in manifest order", () => {
+    const d = decide(wf, call("refund", { amount: 150, title: "Re: refund" }));
+    const candidates = rules.filter((r) => r.match !== "shop.get_order");
+    const failed = candidates.filter((r) => r.error);
+    const applied = candidates.filter((r) => r.holds || (r.error && r.effect !== "allow"));
+    expect(d.errors?.map((e) => e.rule)).toEqual(failed.map((r) => r.name));
+    for (const [i, e] of (d.errors ?? []).entries()) expect(e.message).toMatch(failed[i]!.error!);
+    expect(d.rules).toEqual(applied.map((r) => r.name));
+    expect(d.effect).toBe("block");
+    const message = new Map(d.errors?.map((e) => [e.rule, e.message]));
+    const reasons = applied
+      .filter((r) => r.effect === "block")
+      .map((r) =>
+        r.error
+          ? `rule ${r.name} applies because its condition failed (${message.get(r.name)})`
+          : `rule ${r.name}: ${verbs.block}`,
+      );
+    expect(d.reason).toBe(reasons.join("; "));
+  });
+});

@@ -2,7 +2,8 @@
  * The policy decision (DESIGN §2): every rule whose match and `when` hold applies; block beats
  * approve beats allow; with no rule the class default applies. A condition that errors or is not
  * a boolean never loosens: it makes block/approve rules apply and allow rules not apply.
- * On the hot path of every call, so it allocates only what it returns and evaluates CEL lazily.
+ * On the hot path of every call, so it allocates only what it returns, converts the input to CEL
+ * values once and only when a condition needs them, and evaluates simple conditions directly.
  */
 import { type CelInput, isCelError } from "@bufbuild/cel";
 import type { CompiledWorkflow } from "../manifest/compile.js";
@@ -29,7 +30,8 @@ export function decide(wf: CompiledWorkflow, input: DecisionInput): Decision {
     let sentence = rule.sentence;
     if (rule.evaluate) {
       bindings ??= toBindings(input);
-      const outcome = evaluate(rule, bindings);
+      // The direct check answers only when sure; otherwise CEL decides, errors included.
+      const outcome = rule.direct?.(bindings) ?? evaluate(rule, bindings);
       if (outcome !== true) {
         if (outcome === false) continue;
         errors ??= [];
