@@ -6,8 +6,12 @@ import { newDataKey, open, rowAad, seal, unwrapDataKey, wrapDataKey } from "./cr
  * Holds tenants' data keys (unwrapped in memory on first use) and seals or opens values with
  * them. Workspace secrets are stored here, encrypted, and never returned by any endpoint.
  */
+/** opened secrets remembered by their sealed value (a changed or deleted secret is a new or no row) */
+const maxOpenedSecrets = 1_000;
+
 export class Vault {
   private readonly keys = new Map<string, Buffer>();
+  private readonly openedSecrets = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -31,6 +35,7 @@ export class Vault {
   /** Drops a deleted tenant's unwrapped key from memory. */
   forget(tenantId: string): void {
     this.keys.delete(tenantId);
+    this.openedSecrets.clear();
   }
 
   async seal(tenantId: string, table: string, rowId: string, plaintext: string): Promise<string> {
@@ -46,9 +51,20 @@ export class Vault {
     await this.store.scope(tenantId).secrets.put(workspaceId, name, sealed, now);
   }
 
+  /**
+   * A secret is read from the store on every call, so a changed or deleted one takes effect at
+   * once; only the decryption of the same sealed value is not repeated (a hot-path cost).
+   */
   async getSecret(tenantId: string, workspaceId: string, name: string): Promise<string | undefined> {
     const sealed = await this.store.scope(tenantId).secrets.get(workspaceId, name);
-    return sealed === undefined ? undefined : this.open(tenantId, "secrets", `${workspaceId}/${name}`, sealed);
+    if (sealed === undefined) return undefined;
+    const key = `${tenantId}\0${workspaceId}/${name}\0${sealed}`;
+    const known = this.openedSecrets.get(key);
+    if (known !== undefined) return known;
+    const value = await this.open(tenantId, "secrets", `${workspaceId}/${name}`, sealed);
+    if (this.openedSecrets.size >= maxOpenedSecrets) this.openedSecrets.clear();
+    this.openedSecrets.set(key, value);
+    return value;
   }
 
   /** Every secret value of a workspace, so redaction can replace them wherever they appear. */
