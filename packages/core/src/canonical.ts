@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * Canonical JSON: object keys sorted by code unit, no whitespace, `undefined` members dropped.
@@ -29,7 +29,8 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
+  // the one-shot form is about twice as fast as a Hash object (every audit event hashes twice)
+  return hash("sha256", data, "hex");
 }
 
 /** Hash of a JSON value by its canonical form. */
