@@ -119,8 +119,9 @@ async function main() {
       if (r.statusCode !== 200) throw new Error(`governed ${r.statusCode}: ${text}`);
     };
 
-    await timeCalls(warmup, 1, directCall);
-    await timeCalls(warmup, 1, governedCall);
+    // BENCH_ONLY=http,mcp,model,micro runs only those parts (to profile one path); the report holds what ran
+    const only = process.env.BENCH_ONLY?.split(",");
+    const runs = (part) => !only || only.includes(part);
     const results = {
       machine: {
         cpus: cpus().length,
@@ -130,11 +131,19 @@ async function main() {
       },
       iterations,
       scenarios: [],
+      saturation: [],
+      micro: [],
     };
-    for (const [label, parallel] of [
-      ["sequential", 1],
-      [`${concurrency} concurrent callers`, concurrency],
-    ]) {
+    if (runs("http")) {
+      await timeCalls(warmup, 1, directCall);
+      await timeCalls(warmup, 1, governedCall);
+    }
+    for (const [label, parallel] of runs("http")
+      ? [
+          ["sequential", 1],
+          [`${concurrency} concurrent callers`, concurrency],
+        ]
+      : []) {
       const d = await timeCalls(iterations, parallel, directCall);
       const g = await timeCalls(iterations, parallel, governedCall);
       results.scenarios.push({
@@ -145,29 +154,26 @@ async function main() {
       });
     }
     // Scenario 2: governed calls per second from one server process as callers are added, until it saturates.
-    results.saturation = [];
-    for (const callers of [1, 4, 16, 64]) {
+    for (const callers of runs("http") ? [1, 4, 16, 64] : []) {
       const g = await timeCalls(Math.max(iterations, callers * 50), callers, governedCall);
       results.saturation.push({ callers, callsPerSecond: g.throughput, p50: g.p50, p99: g.p99 });
     }
     await direct.close();
     await governed.close();
-    // BENCH_ONLY=http stops after scenarios 1 and 2 (for profiling the HTTP path).
-    if (process.env.BENCH_ONLY === "http") {
-      results.micro = [];
-      report(results);
-      return;
-    }
     const mcpIterations = Number(process.env.BENCH_MCP_ITERATIONS ?? 1000);
-    results.scenarios.push(
-      ...(await mcpScenarios({ url, admin, agentKey, timeCalls, iterations: mcpIterations, warmup, concurrency })),
-    );
+    if (runs("mcp"))
+      results.scenarios.push(
+        ...(await mcpScenarios({ url, admin, agentKey, timeCalls, iterations: mcpIterations, warmup, concurrency })),
+      );
     const modelIterations = Number(process.env.BENCH_MODEL_ITERATIONS ?? 500);
-    results.scenarios.push(
-      ...(await modelScenarios({ url, admin, agentKey, iterations: modelIterations, warmup, concurrency })),
-    );
-    process.stderr.write("micro figures (policy, redaction, audit)…\n");
-    results.micro = await microFigures();
+    if (runs("model"))
+      results.scenarios.push(
+        ...(await modelScenarios({ url, admin, agentKey, iterations: modelIterations, warmup, concurrency })),
+      );
+    if (runs("micro")) {
+      process.stderr.write("micro figures (policy, redaction, audit)…\n");
+      results.micro = await microFigures();
+    }
     report(results);
   } finally {
     server.process.kill("SIGTERM");

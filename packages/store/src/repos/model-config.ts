@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import { fromJson, toJson } from "../json.js";
-import type { Database, ModelProvidersTable } from "../schema.js";
+import { affectedRows, prepared } from "../prepared.js";
+import type { Database, ModelProvidersTable, ModelSettingsTable } from "../schema.js";
 
 export type ProviderKind = "openai" | "anthropic";
 
@@ -75,14 +76,19 @@ export class ModelConfigRepo {
   }
 
   async providers(workspaceId: string): Promise<ModelProviderRecord[]> {
-    const rows = await this.db
-      .selectFrom("model_providers")
-      .selectAll()
-      .where("tenant_id", "=", this.tenantId)
-      .where("workspace_id", "=", workspaceId)
-      .orderBy("name")
-      .execute();
-    return rows.map(toProvider);
+    const r = await prepared<ModelProvidersTable>(
+      this.db,
+      "modelConfig.providers",
+      [this.tenantId, workspaceId],
+      (db, [t, w]) =>
+        db
+          .selectFrom("model_providers")
+          .selectAll()
+          .where("tenant_id", "=", t)
+          .where("workspace_id", "=", w)
+          .orderBy("name"),
+    );
+    return r.rows.map(toProvider);
   }
 
   async deleteProvider(workspaceId: string, name: string): Promise<boolean> {
@@ -96,12 +102,14 @@ export class ModelConfigRepo {
   }
 
   async settings(workspaceId: string): Promise<ModelSettingsRecord | undefined> {
-    const r = await this.db
-      .selectFrom("model_settings")
-      .selectAll()
-      .where("tenant_id", "=", this.tenantId)
-      .where("workspace_id", "=", workspaceId)
-      .executeTakeFirst();
+    const found = await prepared<ModelSettingsTable>(
+      this.db,
+      "modelConfig.settings",
+      [this.tenantId, workspaceId],
+      (db, [t, w]) =>
+        db.selectFrom("model_settings").selectAll().where("tenant_id", "=", t).where("workspace_id", "=", w),
+    );
+    const r = found.rows[0];
     return (
       r && {
         workspaceId: r.workspace_id,
@@ -142,20 +150,27 @@ export class ModelConfigRepo {
    * reservation) always applies. False when the cap would be passed.
    */
   async reserveSpend(workspaceId: string, period: string, usd: number, cap: number | null): Promise<boolean> {
-    await this.db
-      .insertInto("workspace_spend")
-      .values({ tenant_id: this.tenantId, workspace_id: workspaceId, period, cost_usd: 0 })
-      .onConflict((oc) => oc.columns(["tenant_id", "workspace_id", "period"]).doNothing())
-      .execute();
-    let q = this.db
-      .updateTable("workspace_spend")
-      .set({ cost_usd: sql`cost_usd + ${usd}` })
-      .where("tenant_id", "=", this.tenantId)
-      .where("workspace_id", "=", workspaceId)
-      .where("period", "=", period);
-    if (cap !== null && usd > 0) q = q.where(sql<boolean>`cost_usd + ${usd} <= ${cap + 1e-9}`);
-    const r = await q.executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    await prepared(this.db, "modelConfig.openSpend", [this.tenantId, workspaceId, period], (db, [t, w, p]) =>
+      db
+        .insertInto("workspace_spend")
+        .values({ tenant_id: t, workspace_id: w, period: p, cost_usd: 0 })
+        .onConflict((oc) => oc.columns(["tenant_id", "workspace_id", "period"]).doNothing()),
+    );
+    const capped = cap !== null && usd > 0;
+    // a hair of tolerance so a reservation that fits exactly is not lost to float rounding
+    const values = capped
+      ? [usd, this.tenantId, workspaceId, period, usd, cap + 1e-9]
+      : [usd, this.tenantId, workspaceId, period];
+    const r = await prepared(this.db, `modelConfig.reserveSpend:${capped}`, values, (db, v) => {
+      const q = db
+        .updateTable("workspace_spend")
+        .set({ cost_usd: sql`cost_usd + ${v[0]}` })
+        .where("tenant_id", "=", v[1])
+        .where("workspace_id", "=", v[2])
+        .where("period", "=", v[3]);
+      return capped ? q.where(sql<boolean>`cost_usd + ${v[4]} <= ${v[5]}`) : q;
+    });
+    return affectedRows(r) > 0;
   }
 
   async spend(workspaceId: string, period: string): Promise<number> {

@@ -193,17 +193,26 @@ export class RunsRepo {
     caps: { modelCalls?: number | undefined; costUsd?: number | undefined },
     reserveUsd: number,
   ): Promise<boolean> {
-    let q = this.db
-      .updateTable("runs")
-      .set({ model_calls: sql`model_calls + 1`, cost_usd: sql`cost_usd + ${reserveUsd}` })
-      .where("tenant_id", "=", this.tenantId)
-      .where("id", "=", id)
-      .where("status", "=", "running");
-    if (caps.modelCalls !== undefined) q = q.where("model_calls", "<", caps.modelCalls);
+    const { modelCalls, costUsd } = caps;
     // a hair of tolerance so a reservation that fits exactly is not lost to float rounding
-    if (caps.costUsd !== undefined) q = q.where(sql<boolean>`cost_usd + ${reserveUsd} <= ${caps.costUsd + 1e-9}`);
-    const r = await q.executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    const costCap = costUsd === undefined ? undefined : costUsd + 1e-9;
+    const values: unknown[] = [reserveUsd, this.tenantId, id];
+    if (modelCalls !== undefined) values.push(modelCalls);
+    if (costCap !== undefined) values.push(reserveUsd, costCap);
+    const key = `runs.reserveModelCall:${modelCalls !== undefined}:${costCap !== undefined}`;
+    const r = await prepared(this.db, key, values, (db, v) => {
+      let q = db
+        .updateTable("runs")
+        .set({ model_calls: sql`model_calls + 1`, cost_usd: sql`cost_usd + ${v[0]}` })
+        .where("tenant_id", "=", v[1])
+        .where("id", "=", v[2])
+        .where("status", "=", "running");
+      let next = 3;
+      if (modelCalls !== undefined) q = q.where("model_calls", "<", v[next++]);
+      if (costCap !== undefined) q = q.where(sql<boolean>`cost_usd + ${v[next++]} <= ${v[next++]}`);
+      return q;
+    });
+    return affectedRows(r) > 0;
   }
 
   /** Settles a model call: adds `deltaUsd` (actual − reserved, often negative) to the run's cost, whatever its status. */

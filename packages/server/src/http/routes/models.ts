@@ -72,7 +72,10 @@ export function modelRoutes(app: FastifyInstance, s: Services): void {
     checkJsonShape(req.body);
     const body = parseInput(api === "openai" ? openaiBody : anthropicBody, req.body) as Record<string, unknown>;
     const closed = new AbortController();
-    reply.raw.once("close", () => closed.abort());
+    // the client left before its answer was written (aborting after a finished answer costs)
+    reply.raw.once("close", () => {
+      if (!reply.raw.writableEnded) closed.abort();
+    });
     const answer = await s.models.proxy.call(req.principal, req.params.id, api, body, req.headers, closed.signal);
     if (typeof answer.body === "string") {
       reply.status(answer.status).headers(answer.headers);
