@@ -31,4 +31,31 @@ describe("WAL checkpoints off the event loop", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("starts the log over while writes keep coming", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tollgate-checkpoint-"));
+    const file = join(dir, "tollgate.db");
+    const store = await openStore({ sqliteFile: file });
+    try {
+      await store.createTenant({ id: "t", name: null, wrappedKey: "-", createdAt: "2026-01-01T00:00:00Z" });
+      // writers that never pause: a commit group is open nearly all the time, so the worker's
+      // checkpoints never catch up with the log on their own
+      const filler = "x".repeat(3_000);
+      let written = 0;
+      const writer = async () => {
+        while (written < 60_000_000) {
+          written += filler.length;
+          await store.transaction("t", (s) =>
+            s.audit.append([{ type: "test.event", data: { filler } }], "2026-01-01T00:00:00Z"),
+          );
+        }
+      };
+      await Promise.all(Array.from({ length: 32 }, writer));
+      // 60 MB of events went through the log; it was started over instead of growing with them
+      expect(statSync(`${file}-wal`).size).toBeLessThan(30_000_000);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -4,6 +4,10 @@ import type BetterSqlite3 from "better-sqlite3";
 
 /** How often the background connection copies the WAL back into the database file. */
 export const checkpointIntervalMs = 100;
+/** A log this long (in pages, SQLite's own autocheckpoint mark) is restarted from its beginning. */
+export const restartFrames = 1000;
+/** How long writes wait, at most, for the worker's catch-up checkpoint. */
+const quietTimeoutMs = 1_000;
 
 // The worker's own code, kept inline so it runs the same from sources (tests) and from dist.
 const workerSource = `
@@ -11,24 +15,54 @@ const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma("busy_timeout = 1000");
+let asked = false;
+const checkpoint = () => {
+  try { return db.pragma("wal_checkpoint(PASSIVE)")[0]; } catch { return undefined; /* busy: the next tick tries again */ }
+};
 const timer = setInterval(() => {
-  try { db.pragma("wal_checkpoint(PASSIVE)"); } catch { /* busy: the next tick tries again */ }
+  const pass = checkpoint();
+  if (pass && pass.log >= workerData.restartFrames && !asked) {
+    asked = true;
+    parentPort.postMessage("restart");
+  }
 }, workerData.intervalMs);
-parentPort.on("message", () => {
+parentPort.on("message", (message) => {
+  if (message === "quiet") {
+    checkpoint();
+    asked = false;
+    parentPort.postMessage("caught-up");
+    return;
+  }
   clearInterval(timer);
-  try { db.pragma("wal_checkpoint(PASSIVE)"); } finally { db.close(); parentPort.close(); }
+  try { checkpoint(); } finally { db.close(); parentPort.close(); }
 });
 `;
+
+/** Runs `fn` while no transaction is open on the serving connection and none may begin. */
+export type Quietly = (fn: () => Promise<void>) => Promise<void>;
 
 /**
  * WAL checkpoints off the event loop (docs/performance.md). SQLite copies the write-ahead log
  * back into the database file every 1,000 pages, inside whichever COMMIT crosses the mark: a
  * pause of milliseconds on the event loop, fsyncs included. Here the connection that serves
  * requests does no checkpoints; a worker thread with a connection of its own runs PASSIVE ones
- * (they never block the writer) every 100 ms. Should the worker die, the connection takes
- * checkpoints back, so the log never grows without bound.
+ * (they never block the writer) every 100 ms.
+ *
+ * PASSIVE checkpoints alone never let the log start over while writes keep coming: SQLite
+ * restarts it only when a write transaction begins with every page already copied, and under
+ * steady load new pages always arrive while the worker copies (the log grew by hundreds of MB in
+ * a minute of the bench). So once the log passes `restartFrames`, the worker asks for a quiet
+ * moment: writes (not the event loop) wait while it copies the few pages written since its last
+ * pass, and the next transaction writes from the start of the log again.
+ *
+ * Should the worker die, the connection takes checkpoints back, so the log never grows without
+ * bound.
  */
-export function startCheckpointer(database: BetterSqlite3.Database, file: string): () => Promise<void> {
+export function startCheckpointer(
+  database: BetterSqlite3.Database,
+  file: string,
+  quietly: Quietly,
+): () => Promise<void> {
   database.pragma("wal_autocheckpoint = 0");
   const worker = new Worker(workerSource, {
     eval: true,
@@ -36,15 +70,33 @@ export function startCheckpointer(database: BetterSqlite3.Database, file: string
       driver: createRequire(import.meta.url).resolve("better-sqlite3"),
       file,
       intervalMs: checkpointIntervalMs,
+      restartFrames,
     },
   });
   worker.unref();
   let stopping = false;
+  let caughtUp: (() => void) | undefined;
   const takeBack = () => {
+    caughtUp?.();
     if (!stopping && database.open) database.pragma("wal_autocheckpoint = 1000");
   };
   worker.once("error", takeBack);
   worker.once("exit", takeBack);
+  const catchUp = () =>
+    new Promise<void>((resolve) => {
+      // a worker that does not answer must not hold writes up
+      const late = setTimeout(resolve, quietTimeoutMs);
+      caughtUp = () => {
+        clearTimeout(late);
+        caughtUp = undefined;
+        resolve();
+      };
+      worker.postMessage("quiet");
+    });
+  worker.on("message", (message) => {
+    if (message === "caught-up") caughtUp?.();
+    else if (message === "restart" && !stopping) void quietly(catchUp);
+  });
   return async () => {
     stopping = true;
     const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));

@@ -20,12 +20,20 @@ export interface SqliteConnectionSource {
  * ones before it, exactly as without grouping.
  */
 export class GroupCommitSqliteDialect extends SqliteDialect {
-  constructor(private readonly source: SqliteConnectionSource) {
+  private readonly driver: GroupCommitDriver;
+
+  constructor(source: SqliteConnectionSource) {
     super({ database: { close: () => void source.close(), prepare: (sql) => source.prepare(sql) } });
+    this.driver = new GroupCommitDriver(source);
   }
 
   override createDriver(): Driver {
-    return new GroupCommitDriver(this.source);
+    return this.driver;
+  }
+
+  /** Runs `fn` once the open group has committed, holding every other query until it settles. */
+  quietly(fn: () => Promise<void>): Promise<void> {
+    return this.driver.quietly(fn);
   }
 }
 
@@ -146,6 +154,16 @@ class GroupCommitDriver implements Driver {
     const durable = turn.wroteIntoGroup ? this.group?.committed : undefined;
     this.endTurn(turn);
     await durable;
+  }
+
+  async quietly(fn: () => Promise<void>): Promise<void> {
+    await this.turns.acquire();
+    try {
+      this.commitGroup();
+      await fn();
+    } finally {
+      this.turns.release();
+    }
   }
 
   async destroy(): Promise<void> {

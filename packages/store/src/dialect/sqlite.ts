@@ -19,15 +19,17 @@ export function sqliteDialect(file: string): GroupCommitSqliteDialect {
   // savepoints of a commit group journal the pages earlier members wrote: in memory, never in
   // temporary files (SQLite spills them to disk past 64 KiB otherwise)
   database.pragma("temp_store = MEMORY");
-  const stopCheckpointer = file === ":memory:" ? async () => {} : startCheckpointer(database, file);
   const source = withStatementCache(database);
-  return new GroupCommitSqliteDialect({
+  let stopCheckpointer = async () => {};
+  const dialect = new GroupCommitSqliteDialect({
     ...source,
     async close() {
       await stopCheckpointer();
       await source.close();
     },
   });
+  if (file !== ":memory:") stopCheckpointer = startCheckpointer(database, file, (fn) => dialect.quietly(fn));
+  return dialect;
 }
 
 const maxCachedStatements = 1000;
