@@ -33,6 +33,12 @@ export function newId(prefix: string, now: number = Date.now()): string {
   return `${prefix}_${time}${rand}`;
 }
 
+/** A W3C span (parent) id: 16 lowercase hex characters, not all zero; one per upstream request. */
+export function newSpanId(): string {
+  const hex = randomSlice(8).toString("hex");
+  return hex === "0000000000000000" ? newSpanId() : hex;
+}
+
 /** A W3C trace id: 32 lowercase hex characters, not all zero. */
 export function newTraceId(): string {
   return randomBytes(16).toString("hex");

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import {
   type CompiledAction,
@@ -8,6 +7,7 @@ import {
   type ErrorItem,
   hashJson,
   newId,
+  newSpanId,
   readActingAs,
   resolveAction,
   TollgateError,
@@ -697,7 +697,7 @@ export class CallService {
             wf,
             action,
             args,
-            traceparent: obs?.traceparent(run.traceId) ?? `00-${run.traceId}-${randomBytes(8).toString("hex")}-01`,
+            traceparent: obs?.traceparent(run.traceId) ?? `00-${run.traceId}-${newSpanId()}-01`,
             actingAs: run.actingAs,
             ...(call.idempotencyKey
               ? { idempotencyKey: `${run.id}:${call.idempotencyKey}` }

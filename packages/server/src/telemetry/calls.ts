@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { TollgateError } from "@tollgate/core";
+import { newSpanId, TollgateError } from "@tollgate/core";
 import type { CallStage, Metrics } from "./metrics.js";
 import { parseTraceparent, type SpanHandle, type TracedRun, Tracing, traceparentOf } from "./tracing.js";
 
@@ -62,7 +61,7 @@ export class CallObservation {
   traceparent(runTraceId: string): string {
     if (this.span) return this.span.traceparent;
     const caller = parseTraceparent(this.incoming);
-    return traceparentOf(caller?.traceId ?? runTraceId, randomBytes(8).toString("hex"));
+    return traceparentOf(caller?.traceId ?? runTraceId, newSpanId());
   }
 
   outcome(status: string, attempts: number, error?: { code: string; message: string }): void {
