@@ -60,6 +60,28 @@ async function timeCalls(n, parallel, fn) {
   return { ...stats(samples), throughput: n / seconds };
 }
 
+/** The server's own stage histograms (GET /metrics): sum and count per stage. */
+async function stageTotals(pool) {
+  const r = await pool.request({ method: "GET", path: "/metrics" });
+  const text = await r.body.text();
+  const totals = {};
+  for (const m of text.matchAll(/^tollgate_call_stage_seconds_(sum|count)\{stage="(\w+)"\} (\S+)$/gm)) {
+    totals[m[2]] ??= { sum: 0, count: 0 };
+    totals[m[2]][m[1]] = Number(m[3]);
+  }
+  return totals;
+}
+
+/** Mean milliseconds per call in each stage between two readings of the histograms. */
+function stageMeans(before, after) {
+  const means = {};
+  for (const [stage, a] of Object.entries(after)) {
+    const b = before[stage] ?? { sum: 0, count: 0 };
+    if (a.count > b.count) means[stage] = ((a.sum - b.sum) / (a.count - b.count)) * 1000;
+  }
+  return means;
+}
+
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), "tollgate-bench-"));
   const systems = await child(
@@ -145,7 +167,9 @@ async function main() {
         ]
       : []) {
       const d = await timeCalls(iterations, parallel, directCall);
+      const before = await stageTotals(governed);
       const g = await timeCalls(iterations, parallel, governedCall);
+      if (parallel === 1) results.sequentialStages = stageMeans(before, await stageTotals(governed));
       results.scenarios.push({
         name: `governed READ tool call (HTTP API), ${label}`,
         direct: d,
@@ -202,6 +226,16 @@ function report(results) {
       (r) => `| ${r.callers} | ${Math.round(r.callsPerSecond)} | ${ms(r.p50)} | ${ms(r.p99)} |`,
     ),
     "",
+    ...(results.sequentialStages
+      ? [
+          "Where a sequential governed call spends its time inside the server (mean per call, from the server's stage histograms): " +
+            Object.entries(results.sequentialStages)
+              .map(([stage, v]) => `${stage} ${ms(v)}`)
+              .join(", ") +
+            ". `total` runs from the route handler to the answer; the rest of the added time is HTTP in and out of the server.",
+          "",
+        ]
+      : []),
     "| in-process figure | value | target |",
     "| --- | --- | --- |",
     ...results.micro.map(
