@@ -1,7 +1,8 @@
 // The model-proxy figure of `npm run bench`: the time to the first byte of a streamed chat
 // completion through Tollgate's model proxy (auth, run, redaction, reservation and intent record,
 // provider request) against the same request sent to the fake provider directly. The fake provider
-// (examples/support-triage) runs in this process and answers at once.
+// (examples/support-triage) runs in a child process of its own (fake-model-process.js) and
+// answers at once.
 import { Pool } from "undici";
 
 const prompt = {
@@ -25,9 +26,9 @@ async function firstByte(pool, path, headers) {
 }
 
 /** Scenarios (same shape as run.js's) for streamed model calls, direct and through the proxy. */
-export async function modelScenarios({ url, admin, agentKey, iterations, warmup, concurrency }) {
-  const { startFakeModel } = await import("../examples/support-triage/dist/index.js");
-  const model = await startFakeModel();
+export async function modelScenarios({ url, admin, agentKey, iterations, warmup, concurrency, child }) {
+  const provider = await child(["bench/fake-model-process.js"], {}, /^(\{.*\})$/m);
+  const model = JSON.parse(provider.match[1]);
   try {
     await admin.putSecret("bench", "model-key", model.apiKey);
     await admin.putModelProvider("bench", "openai", {
@@ -89,6 +90,6 @@ export async function modelScenarios({ url, admin, agentKey, iterations, warmup,
     await governed.close();
     return scenarios;
   } finally {
-    await model.close();
+    provider.process.kill("SIGTERM");
   }
 }

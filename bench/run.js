@@ -192,7 +192,7 @@ async function main() {
     const modelIterations = Number(process.env.BENCH_MODEL_ITERATIONS ?? 500);
     if (runs("model"))
       results.scenarios.push(
-        ...(await modelScenarios({ url, admin, agentKey, iterations: modelIterations, warmup, concurrency })),
+        ...(await modelScenarios({ url, admin, agentKey, iterations: modelIterations, warmup, concurrency, child })),
       );
     if (runs("micro")) {
       process.stderr.write("micro figures (policy, redaction, audit)…\n");

@@ -1,3 +1,4 @@
+import { affectedRows, prepared } from "../prepared.js";
 import type { Kysely } from "kysely";
 import { fromJson, toJson } from "../json.js";
 import type { Database, ModelCallsTable } from "../schema.js";
@@ -100,58 +101,90 @@ export class ModelCallsRepo {
   ) {}
 
   async insert(c: NewModelCall): Promise<void> {
-    await this.db
-      .insertInto("model_calls")
-      .values({
-        id: c.id,
-        tenant_id: this.tenantId,
-        workspace_id: c.workspaceId,
-        run_id: c.runId,
-        workflow: c.workflow,
-        agent: c.agent,
-        provider: c.provider,
-        api: c.api,
-        model: c.model,
-        stream: c.stream ? 1 : 0,
+    const values = [
+      c.id,
+      this.tenantId,
+      c.workspaceId,
+      c.runId,
+      c.workflow,
+      c.agent,
+      c.provider,
+      c.api,
+      c.model,
+      c.stream ? 1 : 0,
+      c.requestHash,
+      c.promptChars,
+      toJson(c.redacted),
+      c.redactions,
+      toJson(c.sentKinds),
+      c.reservedUsd,
+      c.requestedBy,
+      c.createdAt,
+    ];
+    await prepared(this.db, "modelCalls.insert", values, (db, v) =>
+      db.insertInto("model_calls").values({
+        id: v[0],
+        tenant_id: v[1],
+        workspace_id: v[2],
+        run_id: v[3],
+        workflow: v[4],
+        agent: v[5],
+        provider: v[6],
+        api: v[7],
+        model: v[8],
+        stream: v[9],
         status: "executing",
-        request_hash: c.requestHash,
-        prompt_chars: c.promptChars,
-        redacted: toJson(c.redacted),
-        redactions: c.redactions,
-        sent_kinds: toJson(c.sentKinds),
+        request_hash: v[10],
+        prompt_chars: v[11],
+        redacted: v[12],
+        redactions: v[13],
+        sent_kinds: v[14],
         input_tokens: 0,
         output_tokens: 0,
-        reserved_usd: c.reservedUsd,
+        reserved_usd: v[15],
         cost_usd: 0,
         error: null,
-        requested_by: c.requestedBy,
-        created_at: c.createdAt,
+        requested_by: v[16],
+        created_at: v[17],
         first_token_ms: null,
         duration_ms: null,
         finished_at: null,
-      })
-      .execute();
+      }),
+    );
   }
 
   /** Records the outcome once: false when the call was already finished. */
   async finish(id: string, o: ModelCallOutcome): Promise<boolean> {
-    const r = await this.db
-      .updateTable("model_calls")
-      .set({
-        status: o.status,
-        input_tokens: o.inputTokens,
-        output_tokens: o.outputTokens,
-        cost_usd: o.costUsd,
-        error: o.error ? toJson(o.error) : null,
-        first_token_ms: o.firstTokenMs,
-        duration_ms: o.durationMs,
-        finished_at: o.finishedAt,
-      })
-      .where("tenant_id", "=", this.tenantId)
-      .where("id", "=", id)
-      .where("status", "=", "executing")
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    const values = [
+      o.status,
+      o.inputTokens,
+      o.outputTokens,
+      o.costUsd,
+      o.error ? toJson(o.error) : null,
+      o.firstTokenMs,
+      o.durationMs,
+      o.finishedAt,
+      this.tenantId,
+      id,
+    ];
+    const r = await prepared(this.db, "modelCalls.finish", values, (db, v) =>
+      db
+        .updateTable("model_calls")
+        .set({
+          status: v[0],
+          input_tokens: v[1],
+          output_tokens: v[2],
+          cost_usd: v[3],
+          error: v[4],
+          first_token_ms: v[5],
+          duration_ms: v[6],
+          finished_at: v[7],
+        })
+        .where("tenant_id", "=", v[8])
+        .where("id", "=", v[9])
+        .where("status", "=", "executing"),
+    );
+    return affectedRows(r) > 0;
   }
 
   async get(id: string): Promise<ModelCallRecord | undefined> {

@@ -217,12 +217,13 @@ export class RunsRepo {
 
   /** Settles a model call: adds `deltaUsd` (actual − reserved, often negative) to the run's cost, whatever its status. */
   async adjustCost(id: string, deltaUsd: number): Promise<void> {
-    await this.db
-      .updateTable("runs")
-      .set({ cost_usd: sql`cost_usd + ${deltaUsd}` })
-      .where("tenant_id", "=", this.tenantId)
-      .where("id", "=", id)
-      .execute();
+    await prepared(this.db, "runs.adjustCost", [deltaUsd, this.tenantId, id], (db, [d, t, i]) =>
+      db
+        .updateTable("runs")
+        .set({ cost_usd: sql`cost_usd + ${d}` })
+        .where("tenant_id", "=", t)
+        .where("id", "=", i),
+    );
   }
 
   /** The recent normal of a workflow: its last ended runs (not `exceptId`), newest first. */
