@@ -70,8 +70,8 @@ export async function modelScenarios({ url, admin, agentKey, iterations, warmup,
         throughput: n / seconds,
       };
     };
-    await measure(Math.min(warmup, 200), 1, directCall);
-    await measure(Math.min(warmup, 200), 1, governedCall);
+    await measure(warmup, 1, directCall);
+    await measure(warmup, 1, governedCall);
     const scenarios = [];
     for (const [label, parallel] of [
       ["sequential", 1],

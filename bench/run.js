@@ -189,7 +189,7 @@ async function main() {
       results.scenarios.push(
         ...(await mcpScenarios({ url, admin, agentKey, timeCalls, iterations: mcpIterations, warmup, concurrency })),
       );
-    const modelIterations = Number(process.env.BENCH_MODEL_ITERATIONS ?? 500);
+    const modelIterations = Number(process.env.BENCH_MODEL_ITERATIONS ?? 2000);
     if (runs("model"))
       results.scenarios.push(
         ...(await modelScenarios({ url, admin, agentKey, iterations: modelIterations, warmup, concurrency, child })),
