@@ -112,7 +112,6 @@ export function runRoutes(app: FastifyInstance, s: Services): void {
   });
 }
 
-/** A long-poll stops waiting when its client goes away. */
 /**
  * Ends a wait when the client goes away before its answer was sent. The response's `close` says
  * so (the request's fires as soon as its body was read); after an answer nothing is aborted.
