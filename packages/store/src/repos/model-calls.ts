@@ -1,6 +1,6 @@
-import { affectedRows, prepared } from "../prepared.js";
 import type { Kysely } from "kysely";
 import { fromJson, toJson } from "../json.js";
+import { affectedRows, prepared } from "../prepared.js";
 import type { Database, ModelCallsTable } from "../schema.js";
 
 export type ModelCallStatus = "executing" | "succeeded" | "failed";
