@@ -43,7 +43,7 @@ describe("WAL checkpoints off the event loop", () => {
       const filler = "x".repeat(3_000);
       let written = 0;
       const writer = async () => {
-        while (written < 60_000_000) {
+        while (written < 100_000_000) {
           written += filler.length;
           await store.transaction("t", (s) =>
             s.audit.append([{ type: "test.event", data: { filler } }], "2026-01-01T00:00:00Z"),
@@ -51,8 +51,8 @@ describe("WAL checkpoints off the event loop", () => {
         }
       };
       await Promise.all(Array.from({ length: 32 }, writer));
-      // 60 MB of events went through the log; it was started over instead of growing with them
-      expect(statSync(`${file}-wal`).size).toBeLessThan(30_000_000);
+      // 100 MB of events went through the log; it was started over instead of growing with them
+      expect(statSync(`${file}-wal`).size).toBeLessThan(60_000_000);
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
