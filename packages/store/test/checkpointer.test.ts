@@ -3,20 +3,30 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { openStore } from "../src/index.js";
+import { openStore, type Store } from "../src/index.js";
+
+/** A fresh SQLite file with tenant `t`, closed and removed afterwards. */
+async function withStore(test: (store: Store, file: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "tollgate-checkpoint-"));
+  const file = join(dir, "tollgate.db");
+  const store = await openStore({ sqliteFile: file });
+  try {
+    await store.createTenant({ id: "t", name: null, wrappedKey: "-", createdAt: "2026-01-01T00:00:00Z" });
+    await test(store, file);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const appendEvent = (store: Store, data: Record<string, unknown>) =>
+  store.transaction("t", (s) => s.audit.append([{ type: "test.event", data }], "2026-01-01T00:00:00Z"));
 
 describe("WAL checkpoints off the event loop", () => {
-  it("copies committed pages into the database file from a background connection", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tollgate-checkpoint-"));
-    const file = join(dir, "tollgate.db");
-    const store = await openStore({ sqliteFile: file });
-    try {
-      await store.createTenant({ id: "t", name: null, wrappedKey: "-", createdAt: "2026-01-01T00:00:00Z" });
+  it("copies committed pages into the database file from a background connection", () =>
+    withStore(async (store, file) => {
       const before = statSync(file).size;
-      for (let i = 0; i < 300; i++)
-        await store.transaction("t", (s) =>
-          s.audit.append([{ type: "test.event", data: { i, filler: "x".repeat(500) } }], "2026-01-01T00:00:00Z"),
-        );
+      for (let i = 0; i < 300; i++) await appendEvent(store, { i, filler: "x".repeat(500) });
       // the serving connection never checkpoints: only the worker can grow the database file
       const autocheckpoint = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(store.db);
       expect(autocheckpoint.rows[0]?.wal_autocheckpoint).toBe(0);
@@ -26,36 +36,26 @@ describe("WAL checkpoints off the event loop", () => {
         if (!grown) await new Promise((r) => setTimeout(r, 50));
       }
       expect(grown).toBe(true);
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it("starts the log over while writes keep coming", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tollgate-checkpoint-"));
-    const file = join(dir, "tollgate.db");
-    const store = await openStore({ sqliteFile: file });
-    try {
-      await store.createTenant({ id: "t", name: null, wrappedKey: "-", createdAt: "2026-01-01T00:00:00Z" });
-      // writers that never pause: a commit group is open nearly all the time, so the worker's
-      // checkpoints never catch up with the log on their own
-      const filler = "x".repeat(3_000);
-      let written = 0;
-      const writer = async () => {
-        while (written < 100_000_000) {
-          written += filler.length;
-          await store.transaction("t", (s) =>
-            s.audit.append([{ type: "test.event", data: { filler } }], "2026-01-01T00:00:00Z"),
-          );
-        }
-      };
-      await Promise.all(Array.from({ length: 32 }, writer));
-      // 100 MB of events went through the log; it was started over instead of growing with them
-      expect(statSync(`${file}-wal`).size).toBeLessThan(60_000_000);
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  it(
+    "starts the log over while writes keep coming",
+    () =>
+      withStore(async (store, file) => {
+        // writers that never pause: a commit group is open nearly all the time, so the worker's
+        // checkpoints never catch up with the log on their own
+        const filler = "x".repeat(3_000);
+        let written = 0;
+        const writer = async () => {
+          while (written < 100_000_000) {
+            written += filler.length;
+            await appendEvent(store, { filler });
+          }
+        };
+        await Promise.all(Array.from({ length: 32 }, writer));
+        // 100 MB of events went through the log; it was started over instead of growing with them
+        expect(statSync(`${file}-wal`).size).toBeLessThan(60_000_000);
+      }),
+    60_000,
+  );
 });

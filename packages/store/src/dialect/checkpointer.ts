@@ -3,10 +3,10 @@ import { Worker } from "node:worker_threads";
 import type BetterSqlite3 from "better-sqlite3";
 
 /** How often the background connection copies the WAL back into the database file. */
-export const checkpointIntervalMs = 100;
-/** A log this long (in pages: about 16 MB) is started over; each restart holds writes for ~2 ms. */
-export const restartFrames = 4000;
-/** How long writes wait, at most, for the worker's catch-up checkpoint. */
+const checkpointIntervalMs = 100;
+/** A log this long (in pages: about 16 MB) is started over; each restart holds queries for ~2 ms. */
+const restartFrames = 4000;
+/** How long queries wait, at most, for the worker's catch-up checkpoint. */
 const quietTimeoutMs = 1_000;
 
 // The worker's own code, kept inline so it runs the same from sources (tests) and from dist.
@@ -52,7 +52,7 @@ export type Quietly = (fn: () => Promise<void>) => Promise<void>;
  * restarts it only when a write transaction begins with every page already copied, and under
  * steady load new pages always arrive while the worker copies (the log grew by hundreds of MB in
  * a minute of the bench). So once the log passes `restartFrames`, the worker asks for a quiet
- * moment: writes (not the event loop) wait while it copies the few pages written since its last
+ * moment: queries (not the event loop) wait while it copies the few pages written since its last
  * pass, and the next transaction writes from the start of the log again.
  *
  * Should the worker die, the connection takes checkpoints back, so the log never grows without
@@ -84,7 +84,7 @@ export function startCheckpointer(
   worker.once("exit", takeBack);
   const catchUp = () =>
     new Promise<void>((resolve) => {
-      // a worker that does not answer must not hold writes up
+      // a worker that does not answer must not hold queries up
       const late = setTimeout(resolve, quietTimeoutMs);
       caughtUp = () => {
         clearTimeout(late);
