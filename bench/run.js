@@ -2,7 +2,7 @@
 // The example systems and the Tollgate server run as child processes; this process is the client.
 // Results: bench/results/latest.json and bench/results/latest.md.
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,6 +72,21 @@ async function stageTotals(pool) {
   return totals;
 }
 
+/**
+ * CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux only;
+ * undefined elsewhere). Steadier than latency on a shared machine: it says what a call costs.
+ */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8")
+      .replace(/^.*\) /, "")
+      .split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
 /** Mean milliseconds per call in each stage between two readings of the histograms. */
 function stageMeans(before, after) {
   const means = {};
@@ -117,6 +132,20 @@ async function main() {
     const agent = op.withKey(agentKey);
     const run = await agent.startRun({ workspace: "bench", workflow: "support-triage" });
 
+    // CPU used per governed call by each process of the bench: the server, the example systems
+    // (the upstream) and this client. On a 2-core machine their sum bounds calls per second.
+    const cpuReadings = () => ({
+      server: cpuSeconds(server.process.pid),
+      systems: cpuSeconds(systems.process.pid),
+      client: cpuSeconds(process.pid),
+    });
+    const cpuPerCall = (before, after, calls) =>
+      Object.fromEntries(
+        Object.keys(before).map((k) => [
+          k,
+          before[k] === undefined || after[k] === undefined ? undefined : ((after[k] - before[k]) / calls) * 1000,
+        ]),
+      );
     // every call asks something new: identical repeated calls would (rightly) raise repeat alerts
     let query = 0;
     const direct = new Pool(systemsUrl, { connections: 32 });
@@ -168,7 +197,9 @@ async function main() {
       : []) {
       const d = await timeCalls(iterations, parallel, directCall);
       const before = await stageTotals(governed);
+      const cpuBefore = cpuReadings();
       const g = await timeCalls(iterations, parallel, governedCall);
+      g.cpuMsPerCall = cpuPerCall(cpuBefore, cpuReadings(), iterations);
       if (parallel === 1) results.sequentialStages = stageMeans(before, await stageTotals(governed));
       results.scenarios.push({
         name: `governed READ tool call (HTTP API), ${label}`,
@@ -179,8 +210,11 @@ async function main() {
     }
     // Scenario 2: governed calls per second from one server process as callers are added, until it saturates.
     for (const callers of runs("http") ? [1, 4, 16, 64] : []) {
-      const g = await timeCalls(Math.max(iterations, callers * 50), callers, governedCall);
-      results.saturation.push({ callers, callsPerSecond: g.throughput, p50: g.p50, p99: g.p99 });
+      const calls = Math.max(iterations, callers * 50);
+      const before = cpuReadings();
+      const g = await timeCalls(calls, callers, governedCall);
+      const cpu = cpuPerCall(before, cpuReadings(), calls);
+      results.saturation.push({ callers, callsPerSecond: g.throughput, p50: g.p50, p99: g.p99, cpuMsPerCall: cpu });
     }
     await direct.close();
     await governed.close();
@@ -208,6 +242,7 @@ async function main() {
 
 function report(results) {
   const ms = (v) => `${v.toFixed(3)} ms`;
+  const cpuMs = (v) => (v === undefined ? "n/a" : ms(v));
   const lines = [
     `# Tollgate bench (${new Date().toISOString()})`,
     "",
@@ -220,10 +255,11 @@ function report(results) {
         `| ${s.name} | ${ms(s.direct.p50)} | ${ms(s.direct.p99)} | ${ms(s.governed.p50)} | ${ms(s.governed.p99)} | ${ms(s.added.p50)} | ${ms(s.added.p99)} | ${Math.round(s.governed.throughput)} |`,
     ),
     "",
-    "| concurrent callers | governed calls/s | p50 | p99 |",
-    "| --- | --- | --- | --- |",
+    "| concurrent callers | governed calls/s | p50 | p99 | CPU per call: server | example systems | bench client |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
     ...results.saturation.map(
-      (r) => `| ${r.callers} | ${Math.round(r.callsPerSecond)} | ${ms(r.p50)} | ${ms(r.p99)} |`,
+      (r) =>
+        `| ${r.callers} | ${Math.round(r.callsPerSecond)} | ${ms(r.p50)} | ${ms(r.p99)} | ${cpuMs(r.cpuMsPerCall.server)} | ${cpuMs(r.cpuMsPerCall.systems)} | ${cpuMs(r.cpuMsPerCall.client)} |`,
     ),
     "",
     ...(results.sequentialStages
@@ -232,7 +268,10 @@ function report(results) {
             Object.entries(results.sequentialStages)
               .map(([stage, v]) => `${stage} ${ms(v)}`)
               .join(", ") +
-            ". `total` runs from the route handler to the answer; the rest of the added time is HTTP in and out of the server.",
+            ". `total` runs from the route handler to the answer; the rest of the added time is HTTP in and out of the server." +
+            (results.scenarios[0]?.governed.cpuMsPerCall?.server === undefined
+              ? ""
+              : ` The server process used ${ms(results.scenarios[0].governed.cpuMsPerCall.server)} of CPU (user and system, all threads) per sequential call.`),
           "",
         ]
       : []),

@@ -86,6 +86,8 @@ export interface TollgateOptions {
   alerts?: Partial<WatchOptions>;
   /** how long an API key read for authentication is reused (default 5 s; 0 reads it on every request) */
   keyCacheMs?: number;
+  /** how long a workspace secret read for a call is reused (default 5 s; 0 reads it on every call) */
+  secretCacheMs?: number;
 }
 
 export interface Tollgate {
@@ -100,7 +102,7 @@ export interface Tollgate {
 export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const clock = opts.clock ?? systemClock;
   const store = opts.store;
-  const vault = new Vault(store, opts.masterKey);
+  const vault = new Vault(store, opts.masterKey, opts.secretCacheMs);
   const outbound = new Outbound(opts.allowPrivateNetworks ?? defaultPrivateNetworks);
   const http = new HttpConnector(guardedAgent(outbound.setting, { keepAliveTimeout: 30_000, connections: 64 }));
   const events = new CallEvents();
@@ -271,6 +273,9 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const stopKeyChanges = await services.keys.connect(store.notifications, (e) =>
     app.log.warn({ err: e }, "could not tell other replicas that a key changed"),
   );
+  const stopSecretChanges = await vault.connect(store.notifications, (e) =>
+    app.log.warn({ err: e }, "could not tell other replicas that a secret changed"),
+  );
   return {
     services,
     http: app,
@@ -280,6 +285,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     async close() {
       await stopCallEvents();
       await stopKeyChanges();
+      await stopSecretChanges();
       await jobs.stop();
       await services.auditExport.delivery.stop();
       await app.close();

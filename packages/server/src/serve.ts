@@ -27,6 +27,7 @@ export interface ServeOptions {
     | "models"
     | "alerts"
     | "keyCacheMs"
+    | "secretCacheMs"
   >;
 }
 

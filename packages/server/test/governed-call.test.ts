@@ -27,6 +27,21 @@ describe("the governed tool call over the HTTP API", () => {
     expect(auths.join()).not.toContain("tgk_");
   });
 
+  it("uses a changed secret from the very next call (the vault's cache never serves the old one)", async () => {
+    const run = await startRun();
+    await ws.agent.callTool(run.id, "helpdesk.get_ticket", { id: "T-1001" });
+    await ws.admin.putSecret("support", "helpdesk-token", "rotated-token");
+    try {
+      const refused = await problemOf(ws.agent.callTool(run.id, "helpdesk.get_ticket", { id: "T-1002" }));
+      expect(refused).toMatchObject({ status: 502, code: "upstream_failed" });
+      expect(h.systems.authorizations("helpdesk").at(-1)).toBe("Bearer rotated-token");
+    } finally {
+      await ws.admin.putSecret("support", "helpdesk-token", h.systems.tokens.helpdesk);
+    }
+    const again = await ws.agent.callTool(run.id, "helpdesk.get_ticket", { id: "T-1003" });
+    expect(again.status).toBe("succeeded");
+  });
+
   it("holds a WRITE for approval, then executes the stored call exactly once when approved", async () => {
     const run = await startRun();
     const pending = await ws.agent.callTool(run.id, "tracker.create_issue", {

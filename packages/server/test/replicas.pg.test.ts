@@ -29,8 +29,8 @@ describe.skipIf(!pgUrl)("two replicas on PostgreSQL", () => {
       dataDir: dataDirB,
       databaseUrl: db.url,
       env: { TOLLGATE_ADMIN_KEY: operatorKey, TOLLGATE_MASTER_KEY: "a".repeat(64) },
-      // a key cache far longer than any test: only the revocation notice can end it in time
-      tuning: { keyCacheMs: 600_000 },
+      // key and secret caches far longer than any test: only the change notices can end them in time
+      tuning: { keyCacheMs: 600_000, secretCacheMs: 600_000 },
     });
     const keyOf = (c: TollgateClient) => (c as unknown as { opts: { key: string } }).opts.key;
     b = {
@@ -75,6 +75,24 @@ describe.skipIf(!pgUrl)("two replicas on PostgreSQL", () => {
     }
     // the notification ends it; replica B's cache would keep the key for ten minutes
     expect(status).toBe(401);
+  });
+
+  it("uses a secret changed on one replica on the other at once", async () => {
+    const run = await b.agent.startRun({ workspace: "replws", workflow: "support-triage" });
+    await b.agent.callTool(run.id, "helpdesk.get_ticket", { id: "T-1001" }); // replica B caches the token
+    await ws.admin.putSecret("replws", "helpdesk-token", "rotated-on-a");
+    try {
+      let used: string | undefined;
+      for (let i = 0; i < 100 && used !== "Bearer rotated-on-a"; i++) {
+        await b.agent.callTool(run.id, "helpdesk.get_ticket", { id: `T-100${i % 3}` }).catch(() => undefined);
+        used = h.systems.authorizations("helpdesk").at(-1);
+        if (used !== "Bearer rotated-on-a") await new Promise((r) => setTimeout(r, 20));
+      }
+      // the notification ends it; replica B's cache would keep the old token for ten minutes
+      expect(used).toBe("Bearer rotated-on-a");
+    } finally {
+      await ws.admin.putSecret("replws", "helpdesk-token", h.systems.tokens.helpdesk);
+    }
   });
 
   it("never overspends a run's budget with calls spread over both replicas", async () => {

@@ -34,21 +34,30 @@ export class HttpConnector implements Connector {
     if (req.traceparent) headers.traceparent = req.traceparent;
     if (req.idempotencyKey) headers["idempotency-key"] = req.idempotencyKey;
     const timeout = connector.timeoutMs ?? 10_000;
+    // one deadline for the whole exchange, cleared when it ends (AbortSignal.timeout would keep
+    // every call's signal and timer alive for the full timeout: old-generation garbage per call)
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeout);
     let res: Awaited<ReturnType<typeof request>>;
+    let text: string;
     try {
-      res = await request(url, {
-        method: spec.method as "GET",
-        headers,
-        body: body === undefined ? null : JSON.stringify(body),
-        dispatcher: this.dispatcher,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-        signal: AbortSignal.timeout(timeout),
-      });
-    } catch (e) {
-      throw classify(e, timeout);
+      try {
+        res = await request(url, {
+          method: spec.method as "GET",
+          headers,
+          body: body === undefined ? null : JSON.stringify(body),
+          dispatcher: this.dispatcher,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+          signal: deadline.signal,
+        });
+      } catch (e) {
+        throw classify(e, timeout);
+      }
+      text = await readBody(res.body, timeout);
+    } finally {
+      clearTimeout(timer);
     }
-    const text = await readBody(res.body, timeout);
     const parsed = parseBody(text, String(res.headers["content-type"] ?? ""));
     if (res.statusCode >= 400) {
       const retryAfter = parseRetryAfter(res.headers["retry-after"]);

@@ -1,22 +1,42 @@
 import { TollgateError } from "@tollgate/core";
-import type { Store } from "@tollgate/store";
+import type { Notifications, Store } from "@tollgate/store";
 import { newDataKey, open, rowAad, seal, unwrapDataKey, wrapDataKey } from "./crypto.js";
+
+/** how long a secret read for a call is reused; a change in any process ends it at once */
+export const defaultSecretCacheMs = 5_000;
+const maxCachedSecrets = 1_000;
+const secretChangesChannel = "tollgate_secret_changes";
 
 /**
  * Holds tenants' data keys (unwrapped in memory on first use) and seals or opens values with
  * them. Workspace secrets are stored here, encrypted, and never returned by any endpoint.
  */
-/** opened secrets remembered by their sealed value (a changed or deleted secret is a new or no row) */
-const maxOpenedSecrets = 1_000;
-
 export class Vault {
   private readonly keys = new Map<string, Buffer>();
-  private readonly openedSecrets = new Map<string, string>();
+  /** opened secrets by tenant, workspace and name, with the sealed value they came from */
+  private readonly secrets = new Map<string, { sealed: string; value: string; until: number }>();
+  private publishChange: ((change: SecretChange) => void) | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly masterKey: Buffer,
+    private readonly cacheMs = defaultSecretCacheMs,
   ) {}
+
+  /**
+   * A secret put or a tenant deleted in one process drops it from every process's cache
+   * (PostgreSQL NOTIFY/LISTEN); a process that missed the message reads it again within `cacheMs`.
+   */
+  async connect(notifications: Notifications, onError: (e: unknown) => void): Promise<() => Promise<void>> {
+    const stop = await notifications.subscribe(secretChangesChannel, (payload) => {
+      const change = parseChange(payload);
+      if (change) this.dropCached(change);
+    });
+    this.publishChange = (change) => {
+      notifications.publish(secretChangesChannel, JSON.stringify(change)).catch(onError);
+    };
+    return stop;
+  }
 
   newWrappedKey(tenantId: string): string {
     return wrapDataKey(this.masterKey, tenantId, newDataKey());
@@ -35,7 +55,7 @@ export class Vault {
   /** Drops a deleted tenant's unwrapped key from memory. */
   forget(tenantId: string): void {
     this.keys.delete(tenantId);
-    this.openedSecrets.clear();
+    this.secretChanged({ tenantId });
   }
 
   async seal(tenantId: string, table: string, rowId: string, plaintext: string): Promise<string> {
@@ -49,21 +69,29 @@ export class Vault {
   async putSecret(tenantId: string, workspaceId: string, name: string, value: string, now: string): Promise<void> {
     const sealed = await this.seal(tenantId, "secrets", `${workspaceId}/${name}`, value);
     await this.store.scope(tenantId).secrets.put(workspaceId, name, sealed, now);
+    this.secretChanged({ tenantId, workspaceId, name });
   }
 
   /**
-   * A secret is read from the store on every call, so a changed or deleted one takes effect at
-   * once; only the decryption of the same sealed value is not repeated (a hot-path cost).
+   * A workspace secret, read from the store at most every `cacheMs` (a hot-path cost: every
+   * governed call needs its credential). A changed secret takes effect at once in every process
+   * that heard of the change; the same sealed value is never decrypted twice.
    */
   async getSecret(tenantId: string, workspaceId: string, name: string): Promise<string | undefined> {
+    const key = cacheKey(tenantId, workspaceId, name);
+    const cached = this.secrets.get(key);
+    const now = Date.now();
+    if (cached && cached.until > now) return cached.value;
     const sealed = await this.store.scope(tenantId).secrets.get(workspaceId, name);
-    if (sealed === undefined) return undefined;
-    const key = `${tenantId}\0${workspaceId}/${name}\0${sealed}`;
-    const known = this.openedSecrets.get(key);
-    if (known !== undefined) return known;
-    const value = await this.open(tenantId, "secrets", `${workspaceId}/${name}`, sealed);
-    if (this.openedSecrets.size >= maxOpenedSecrets) this.openedSecrets.clear();
-    this.openedSecrets.set(key, value);
+    if (sealed === undefined) {
+      this.secrets.delete(key);
+      return undefined;
+    }
+    const value =
+      cached?.sealed === sealed ? cached.value : await this.open(tenantId, "secrets", `${workspaceId}/${name}`, sealed);
+    if (this.cacheMs <= 0) return value;
+    if (this.secrets.size >= maxCachedSecrets) this.secrets.clear();
+    this.secrets.set(key, { sealed, value, until: now + this.cacheMs });
     return value;
   }
 
@@ -71,5 +99,37 @@ export class Vault {
   async secretValues(tenantId: string, workspaceId: string): Promise<string[]> {
     const rows = await this.store.scope(tenantId).secrets.list(workspaceId);
     return Promise.all(rows.map((r) => this.open(tenantId, "secrets", `${workspaceId}/${r.name}`, r.ciphertext)));
+  }
+
+  private secretChanged(change: SecretChange): void {
+    this.dropCached(change);
+    this.publishChange?.(change);
+  }
+
+  private dropCached(change: SecretChange): void {
+    if (change.workspaceId !== undefined && change.name !== undefined) {
+      this.secrets.delete(cacheKey(change.tenantId, change.workspaceId, change.name));
+      return;
+    }
+    const prefix = cacheKey(change.tenantId, "", "").slice(0, -1);
+    for (const key of this.secrets.keys()) if (key.startsWith(prefix)) this.secrets.delete(key);
+  }
+}
+
+/** One secret, or (without workspace and name) every secret of a tenant. */
+interface SecretChange {
+  tenantId: string;
+  workspaceId?: string;
+  name?: string;
+}
+
+const cacheKey = (tenantId: string, workspaceId: string, name: string) => `${tenantId}\0${workspaceId}\0${name}`;
+
+function parseChange(payload: string): SecretChange | undefined {
+  try {
+    const c = JSON.parse(payload) as SecretChange;
+    return typeof c.tenantId === "string" ? c : undefined;
+  } catch {
+    return undefined;
   }
 }
