@@ -15,6 +15,11 @@ export interface WatchOptions {
   historyRuns: number;
   /** fractions of each budget and cap that alert */
   levels: readonly number[];
+  /**
+   * distinct calls remembered for the repeat alert, over all runs; past it the runs seen longest
+   * ago are forgotten first (memory stays bounded however many long runs there are)
+   */
+  maxRepeatKeys: number;
 }
 
 export const defaultWatchOptions: WatchOptions = {
@@ -23,6 +28,7 @@ export const defaultWatchOptions: WatchOptions = {
   repeatCount: 3,
   historyRuns: 20,
   levels: [0.8, 1],
+  maxRepeatKeys: 100_000,
 };
 
 /** What the watcher learns of one call, tool or model. */
@@ -74,7 +80,10 @@ const maxRepeatKeysPerRun = 10_000;
  * calls; budget and anomaly checks read the shared database, so they are exact.
  */
 export class RunWatcher {
+  /** by tenant and run, the run seen longest ago first */
   private readonly runs = new Map<string, RunState>();
+  /** distinct calls remembered over all runs */
+  private repeatKeys = 0;
   private readonly checks = new Map<string, { again: boolean; spend: boolean }>();
   private readonly pending = new Set<Promise<void>>();
 
@@ -147,11 +156,13 @@ export class RunWatcher {
   private see(c: CallSeen): RunState {
     const key = `${c.tenantId}/${c.runId}`;
     let state = this.runs.get(key);
-    if (!state) {
-      if (this.runs.size >= maxRuns) this.runs.delete(this.runs.keys().next().value as string);
+    if (state)
+      this.runs.delete(key); // seen now: it moves to the end
+    else {
+      if (this.runs.size >= maxRuns) this.forgetOldestRun();
       state = { calls: 0, bad: [], repeats: new Map() };
-      this.runs.set(key, state);
     }
+    this.runs.set(key, state);
     state.calls++;
     const now = this.clock.now().getTime();
     if (badOutcomes.has(c.outcome)) {
@@ -175,8 +186,14 @@ export class RunWatcher {
     }
     const same = `${c.kind}:${c.name}:${c.requestHash}`;
     const n = (state.repeats.get(same) ?? 0) + 1;
-    if (n === 1 && state.repeats.size >= maxRepeatKeysPerRun)
-      state.repeats.delete(state.repeats.keys().next().value as string);
+    if (n === 1) {
+      if (state.repeats.size >= Math.min(maxRepeatKeysPerRun, this.opts.maxRepeatKeys)) {
+        state.repeats.delete(state.repeats.keys().next().value as string);
+        this.repeatKeys--;
+      }
+      while (this.repeatKeys >= this.opts.maxRepeatKeys && this.runs.size > 1) this.forgetOldestRun();
+      this.repeatKeys++;
+    }
     state.repeats.set(same, n);
     if (n === this.opts.repeatCount)
       this.alerts.raiseQuietly({
@@ -190,6 +207,18 @@ export class RunWatcher {
         dedupeKey: `repeated_call:${c.runId}:${same}`,
       });
     return state;
+  }
+
+  /** Forgets the run seen longest ago: its burst and repeat counts start over if it calls again. */
+  private forgetOldestRun(): void {
+    const [key, state] = this.runs.entries().next().value as [string, RunState];
+    this.runs.delete(key);
+    this.repeatKeys -= state.repeats.size;
+  }
+
+  /** Distinct calls remembered for the repeat alert, over all runs (tests, metrics). */
+  get rememberedCalls(): number {
+    return this.repeatKeys;
   }
 
   /** Coalesced: one check of a run at a time; a request meanwhile runs it once more afterwards. */
