@@ -184,6 +184,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     ...opts.alerts,
   });
   calls.onOutcome(watcher.onToolCall);
+  calls.onRunEnded(watcher.onRunEnded);
   const modelConfig = new ModelConfigService(store, vault, clock);
   const services: Services = {
     store,

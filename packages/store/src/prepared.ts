@@ -43,7 +43,10 @@ export async function prepared<R>(
     cache.set(key, compiled);
   }
   const params = compiled.params.map((p) => ("slot" in p ? values[p.slot] : p.constant));
-  return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, params));
+  const query = CompiledQuery.raw(compiled.sql, params);
+  // Straight to the connection: the store registers no Kysely plugins, so `executeQuery`'s
+  // per-query executor, query id and result transformation would do nothing but allocate.
+  return db.getExecutor().provideConnection((connection) => connection.executeQuery<R>(query));
 }
 
 function compile(

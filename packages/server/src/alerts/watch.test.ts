@@ -53,3 +53,48 @@ describe("RunWatcher memory", () => {
     await w.idle();
   });
 });
+
+/** A workflow's recent normal is read once, not at every check, and again when a run ends. */
+describe("RunWatcher normal", () => {
+  it("reads a workflow's last ended runs once for many checks, and again after a run ended", async () => {
+    let reads = 0;
+    const run = {
+      id: "run_1",
+      tenantId: "t",
+      workspaceId: "ws",
+      workflow: "wf",
+      workflowVersion: "1",
+      status: "running",
+      toolCalls: 1,
+      modelCalls: 0,
+      costUsd: 0,
+    };
+    const store = {
+      scope: () => ({
+        modelConfig: { settings: async () => undefined },
+        runs: {
+          get: async () => run,
+          recentEnded: async () => {
+            reads++;
+            return [];
+          },
+        },
+      }),
+    } as unknown as Store;
+    const workflows = { compiledVersion: async () => ({ budgets: {} }) } as unknown as WorkflowService;
+    const alerts = { raiseQuietly: () => {}, raise: async () => {}, idle: async () => {} } as unknown as AlertService;
+    const failures: unknown[] = [];
+    const w = new RunWatcher(store, workflows, alerts, systemClock, (_, e) => failures.push(e));
+    const seen = { tenantId: "t", workspaceId: "ws", runId: "run_1", name: "gpt", outcome: "succeeded" };
+    for (let i = 0; i < 20; i++) {
+      w.modelCall({ ...seen, requestHash: `h${i}` }); // every model call checks its run
+      await w.idle();
+    }
+    expect(reads).toBe(1);
+    w.onRunEnded({ tenantId: "t", workspaceId: "ws", workflow: "wf" });
+    w.modelCall({ ...seen, requestHash: "last" });
+    await w.idle();
+    expect(reads).toBe(2);
+    expect(failures).toEqual([]);
+  });
+});

@@ -70,6 +70,8 @@ interface RunState {
 const maxRuns = 10_000;
 /** distinct calls remembered per run for the repeat alert; the oldest are forgotten first */
 const maxRepeatKeysPerRun = 10_000;
+/** how long a workflow's recent normal is reused before it is read again */
+const normalCacheMs = 30_000;
 
 /**
  * Watches runs for alerts. Per call, in memory and cheap: bursts of blocked or failed calls and
@@ -84,6 +86,11 @@ export class RunWatcher {
   private readonly runs = new Map<string, RunState>();
   /** distinct calls remembered over all runs */
   private repeatKeys = 0;
+  /** each workflow's last ended runs, by tenant, workspace and workflow */
+  private readonly normals = new Map<
+    string,
+    { runs: { id: string; costUsd: number; calls: number }[]; until: number }
+  >();
   private readonly checks = new Map<string, { again: boolean; spend: boolean }>();
   private readonly pending = new Set<Promise<void>>();
 
@@ -108,6 +115,11 @@ export class RunWatcher {
       n.outcome === "run_not_running"
     )
       this.check(n.tenantId, n.runId, false);
+  };
+
+  /** A run ended in this process: its workflow's normal is read again at the next check. */
+  readonly onRunEnded = (run: { tenantId: string; workspaceId: string; workflow: string }): void => {
+    this.normals.delete(normalKey(run.tenantId, run.workspaceId, run.workflow));
   };
 
   /** A model call ended (or was refused): counted like a tool call, and its run checked with the spend caps. */
@@ -207,6 +219,27 @@ export class RunWatcher {
         dedupeKey: `repeated_call:${c.runId}:${same}`,
       });
     return state;
+  }
+
+  /**
+   * The workflow's last ended runs, read again when a run ends in this process, and at least every
+   * `normalCacheMs` (runs ended by other replicas): a busy run is checked every tenth tool call and
+   * after every model call, while the normal moves only when runs end. One more run is read than
+   * used, so the run being checked is left out even when it has just ended.
+   */
+  private async recentNormal(tenantId: string, run: RunRecord): Promise<{ costUsd: number; calls: number }[]> {
+    const key = normalKey(tenantId, run.workspaceId, run.workflow);
+    const now = this.clock.now().getTime();
+    let cached = this.normals.get(key);
+    if (!cached || cached.until <= now) {
+      const runs = await this.store
+        .scope(tenantId)
+        .runs.recentEnded(run.workspaceId, run.workflow, "", this.opts.historyRuns + 1);
+      if (this.normals.size >= maxRuns) this.normals.clear();
+      cached = { runs, until: now + normalCacheMs };
+      this.normals.set(key, cached);
+    }
+    return cached.runs.filter((r) => r.id !== run.id).slice(0, this.opts.historyRuns);
   }
 
   /** Forgets the run seen longest ago: its burst and repeat counts start over if it calls again. */
@@ -309,9 +342,7 @@ export class RunWatcher {
 
   /** A run far above its workflow's recent normal, in cost or in calls. */
   private async checkNormal(tenantId: string, run: RunRecord): Promise<void> {
-    const history = await this.store
-      .scope(tenantId)
-      .runs.recentEnded(run.workspaceId, run.workflow, run.id, this.opts.historyRuns);
+    const history = await this.recentNormal(tenantId, run);
     const measures: [string, number, number[], string][] = [
       ["cost", run.costUsd, history.map((h) => h.costUsd), "USD"],
       ["calls", run.toolCalls + run.modelCalls, history.map((h) => h.calls), "calls"],
@@ -340,4 +371,5 @@ export class RunWatcher {
   }
 }
 
+const normalKey = (tenantId: string, workspaceId: string, workflow: string) => `${tenantId}/${workspaceId}/${workflow}`;
 const round = (n: number) => Math.round(n * 1e6) / 1e6;

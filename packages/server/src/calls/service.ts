@@ -124,6 +124,18 @@ export class CallService {
     this.unknownOutcomeListeners.push(listener);
   }
 
+  private readonly runEndListeners: ((run: RunRecord) => void)[] = [];
+
+  /** Listeners (the alerts watcher: a workflow's normal moves) learn that a run ended in this process. */
+  onRunEnded(listener: (run: RunRecord) => void): void {
+    this.runEndListeners.push(listener);
+  }
+
+  /** A run ended (finished, or stopped by a budget or guard). */
+  runEnded(run: RunRecord): void {
+    for (const l of this.runEndListeners) l(run);
+  }
+
   private tellListeners(p: Principal, runId: string, req: ToolCallRequest, argsHash: string, outcome: string): void {
     if (this.listeners.length === 0) return;
     const notice = {
@@ -567,6 +579,7 @@ export class CallService {
       };
     });
     if ("stop" in outcome) return this.budgetExhausted(p, run, wf);
+    if (outcome.record.error?.code === "loop_detected") this.runEnded(run);
     return outcome.record;
   }
 
@@ -603,6 +616,7 @@ export class CallService {
         await this.cancelPendingApprovals(s, run, now, stopReason);
       }
     });
+    this.runEnded(run);
     this.traceRunEnd(p.tenantId, run.id);
   }
 

@@ -148,6 +148,7 @@ export class RunService {
     });
     if (!ended)
       throw new TollgateError("run_not_running", `run ${id} already ended as ${run.status}`, { runStatus: run.status });
+    this.calls.runEnded(run);
     const fresh = (await this.store.scope(p.tenantId).runs.get(id)) as RunRecord;
     const endedRun = endedRunOf(fresh);
     if (endedRun) this.telemetry?.tracing.runEnded(endedRun);

@@ -4,7 +4,10 @@ import type BetterSqlite3 from "better-sqlite3";
 
 /** How often the background connection copies the WAL back into the database file. */
 const checkpointIntervalMs = 100;
-/** A log this long (in pages: about 16 MB) is started over; each restart holds queries for ~2 ms. */
+/**
+ * A log this long (in pages: about 16 MB) is started over; each restart holds queries for a few
+ * milliseconds (the catch-up checkpoint syncs the database file).
+ */
 const restartFrames = 4000;
 /** How long queries wait, at most, for the worker's catch-up checkpoint. */
 const quietTimeoutMs = 1_000;

@@ -7,6 +7,7 @@ import * as auditExport from "./005_audit_export.js";
 import * as identity from "./006_identity.js";
 import * as changeControl from "./007_change_control.js";
 import * as dataHandling from "./008_data_handling.js";
+import * as partialIdempotencyIndex from "./009_partial_idempotency_index.js";
 
 /** Migrations are compiled into the package (no directory scanning), in order. */
 export const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   "006_identity": identity,
   "007_change_control": changeControl,
   "008_data_handling": dataHandling,
+  "009_partial_idempotency_index": partialIdempotencyIndex,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -100,7 +100,7 @@ export function runRoutes(app: FastifyInstance, s: Services): void {
       req.principal,
       req.params.id,
       { ...body, ...(traceparent ? { traceparent } : {}) },
-      abortOnClose(reply.raw),
+      body.wait ? abortOnClose(reply.raw) : undefined,
     );
     reply.status(answer.httpStatus);
     return answer.body;
@@ -108,12 +108,12 @@ export function runRoutes(app: FastifyInstance, s: Services): void {
 
   app.get<{ Params: { id: string } }>("/v1/tool-calls/:id", async (req, reply) => {
     const q = parseInput(waitQuery, req.query, "query");
-    return s.calls.get(req.principal, req.params.id, q.wait ?? 0, abortOnClose(reply.raw));
+    return s.calls.get(req.principal, req.params.id, q.wait ?? 0, q.wait ? abortOnClose(reply.raw) : undefined);
   });
 }
 
 /**
- * Ends a wait when the client goes away before its answer was sent. The response's `close` says
+ * Ends a wait (only calls that asked to wait get one) when the client goes away before its answer was sent. The response's `close` says
  * so (the request's fires as soon as its body was read); after an answer nothing is aborted.
  */
 function abortOnClose(res: import("node:http").ServerResponse): AbortSignal {
