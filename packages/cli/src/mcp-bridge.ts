@@ -7,6 +7,7 @@ import {
   ListToolsRequestSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import { sessionFetch } from "@tollgate/server";
 
 export interface BridgeOptions {
   url: string;
@@ -32,6 +33,7 @@ export async function runStdioBridge(o: BridgeOptions): Promise<void> {
   );
   const upstream = new Client({ name: "tollgate-mcp-bridge", version: "0.1.0" }, { capabilities: {} });
   const transport = new StreamableHTTPClientTransport(endpoint, {
+    fetch: sessionFetch(),
     requestInit: { headers: { authorization: `Bearer ${o.key}`, ...(o.run ? { "x-tollgate-run": o.run } : {}) } },
   });
   await upstream.connect(transport);

@@ -4,3 +4,4 @@ export * from "./serve.js";
 export type { Services } from "./services.js";
 export type { Principal } from "./identity/principal.js";
 export { listMcpTools } from "./connectors/mcp/pool.js";
+export { sessionFetch } from "./connectors/mcp/fetch.js";

@@ -11,6 +11,7 @@ import {
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { ConnectorError } from "../types.js";
+import { sessionFetch } from "./fetch.js";
 
 export type McpSpec = Extract<ConnectorSpec, { type: "mcp" }>;
 
@@ -85,7 +86,7 @@ export class McpConnection {
     });
     let transport: Transport;
     if (spec.url) {
-      transport = new StreamableHTTPClientTransport(new URL(spec.url));
+      transport = new StreamableHTTPClientTransport(new URL(spec.url), { fetch: sessionFetch() });
     } else {
       const stdio = new StdioClientTransport({
         command: spec.command as string,
