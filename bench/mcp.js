@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { sessionFetch } from "../packages/server/dist/index.js";
 
 const require = createRequire(import.meta.url);
 
@@ -41,6 +42,7 @@ export async function mcpScenarios({ url, admin, agentKey, timeCalls, iterations
   const governed = new Client({ name: "bench-governed", version: "1" });
   await governed.connect(
     new StreamableHTTPClientTransport(new URL("/mcp/bench/bench-mcp", url), {
+      fetch: sessionFetch(), // as Tollgate's own MCP clients do (docs/mcp.md)
       requestInit: { headers: { authorization: `Bearer ${agentKey}` } },
     }),
   );
