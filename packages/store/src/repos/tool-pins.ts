@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { fromJson, toJson } from "../json.js";
+import { prepared } from "../prepared.js";
 import type { ToolPinRecord } from "../records.js";
 import type { Database, ToolPinsTable } from "../schema.js";
 
@@ -57,16 +58,23 @@ export class ToolPinsRepo {
     system: string,
     tool: string,
   ): Promise<ToolPinRecord | undefined> {
-    const r = await this.db
-      .selectFrom("tool_pins")
-      .selectAll()
-      .where("tenant_id", "=", this.tenantId)
-      .where("workspace_id", "=", workspaceId)
-      .where("workflow", "=", workflow)
-      .where("version", "=", version)
-      .where("system", "=", system)
-      .where("tool", "=", tool)
-      .executeTakeFirst();
+    // on the path of every MCP tool call: compiled once (prepared.ts)
+    const { rows } = await prepared<ToolPinsTable>(
+      this.db,
+      "toolPins.get",
+      [this.tenantId, workspaceId, workflow, version, system, tool],
+      (db, [t, w, f, v, s, n]) =>
+        db
+          .selectFrom("tool_pins")
+          .selectAll()
+          .where("tenant_id", "=", t)
+          .where("workspace_id", "=", w)
+          .where("workflow", "=", f)
+          .where("version", "=", v)
+          .where("system", "=", s)
+          .where("tool", "=", n),
+    );
+    const r = rows[0];
     return r && toRecord(r);
   }
 
