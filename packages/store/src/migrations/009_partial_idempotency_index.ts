@@ -6,22 +6,19 @@ import type { Kysely } from "kysely";
  * transaction writes. Keys stay unique per run, as before (NULLs never collided).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.dropIndex("tool_calls_idempotency").execute();
-  await db.schema
-    .createIndex("tool_calls_idempotency")
-    .on("tool_calls")
-    .columns(["tenant_id", "run_id", "idempotency_key"])
-    .unique()
-    .where("idempotency_key", "is not", null)
-    .execute();
+  await recreateIdempotencyIndex(db, { partial: true });
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await recreateIdempotencyIndex(db, { partial: false });
+}
+
+async function recreateIdempotencyIndex(db: Kysely<unknown>, o: { partial: boolean }): Promise<void> {
   await db.schema.dropIndex("tool_calls_idempotency").execute();
-  await db.schema
+  const index = db.schema
     .createIndex("tool_calls_idempotency")
     .on("tool_calls")
     .columns(["tenant_id", "run_id", "idempotency_key"])
-    .unique()
-    .execute();
+    .unique();
+  await (o.partial ? index.where("idempotency_key", "is not", null) : index).execute();
 }
