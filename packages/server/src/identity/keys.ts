@@ -27,6 +27,8 @@ export class KeyService {
   /** key id → its row as read for authentication (not the token: its hash is compared every time) */
   private readonly cache = new Map<string, { key: ApiKeyRecord; until: number }>();
   private publishChange: ((keyId: string) => void) | undefined;
+  /** counts changes heard of: a read that overlapped one is used but not cached (it may be older) */
+  private changes = 0;
 
   constructor(
     private readonly store: Store,
@@ -53,6 +55,7 @@ export class KeyService {
   }
 
   private dropCached(keyId: string): void {
+    this.changes++;
     if (keyId === "*") this.cache.clear();
     else this.cache.delete(keyId);
   }
@@ -62,8 +65,9 @@ export class KeyService {
     const now = Date.now();
     const hit = this.cache.get(id);
     if (hit && hit.until > now) return hit.key;
+    const changesBefore = this.changes;
     const key = await this.store.findKeyForAuth(id);
-    if (!key || this.cacheMs <= 0) return key;
+    if (!key || this.cacheMs <= 0 || this.changes !== changesBefore) return key;
     if (this.cache.size >= maxCachedKeys) this.cache.clear();
     this.cache.set(id, { key, until: now + this.cacheMs });
     return key;

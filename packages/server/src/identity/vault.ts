@@ -16,6 +16,8 @@ export class Vault {
   /** opened secrets by tenant, workspace and name, with the sealed value they came from */
   private readonly secrets = new Map<string, { sealed: string; value: string; until: number }>();
   private publishChange: ((change: SecretChange) => void) | undefined;
+  /** counts changes heard of: a read that overlapped one is used but not cached (it may be older) */
+  private changes = 0;
 
   constructor(
     private readonly store: Store,
@@ -82,6 +84,7 @@ export class Vault {
     const cached = this.secrets.get(key);
     const now = Date.now();
     if (cached && cached.until > now) return cached.value;
+    const changesBefore = this.changes;
     const sealed = await this.store.scope(tenantId).secrets.get(workspaceId, name);
     if (sealed === undefined) {
       this.secrets.delete(key);
@@ -89,7 +92,7 @@ export class Vault {
     }
     const value =
       cached?.sealed === sealed ? cached.value : await this.open(tenantId, "secrets", `${workspaceId}/${name}`, sealed);
-    if (this.cacheMs <= 0) return value;
+    if (this.cacheMs <= 0 || this.changes !== changesBefore) return value;
     if (this.secrets.size >= maxCachedSecrets) this.secrets.clear();
     this.secrets.set(key, { sealed, value, until: now + this.cacheMs });
     return value;
@@ -107,6 +110,7 @@ export class Vault {
   }
 
   private dropCached(change: SecretChange): void {
+    this.changes++;
     if (change.workspaceId !== undefined && change.name !== undefined) {
       this.secrets.delete(cacheKey(change.tenantId, change.workspaceId, change.name));
       return;
