@@ -113,8 +113,9 @@ export function runRoutes(app: FastifyInstance, s: Services): void {
 }
 
 /**
- * Ends a wait (only calls that asked to wait get one) when the client goes away before its answer was sent. The response's `close` says
- * so (the request's fires as soon as its body was read); after an answer nothing is aborted.
+ * Ends a wait (only calls that asked to wait get one) when the client goes away before its answer
+ * was sent. The response's `close` says so (the request's fires as soon as its body was read);
+ * after an answer nothing is aborted.
  */
 function abortOnClose(res: import("node:http").ServerResponse): AbortSignal {
   const controller = new AbortController();
