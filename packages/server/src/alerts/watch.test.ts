@@ -97,4 +97,46 @@ describe("RunWatcher normal", () => {
     expect(reads).toBe(2);
     expect(failures).toEqual([]);
   });
+
+  it("does not keep a normal whose read overlapped a run's end (it may miss that run)", async () => {
+    let reads = 0;
+    let release: () => void = () => {};
+    const run = {
+      id: "run_1",
+      tenantId: "t",
+      workspaceId: "ws",
+      workflow: "wf",
+      toolCalls: 1,
+      modelCalls: 0,
+      costUsd: 0,
+    };
+    const store = {
+      scope: () => ({
+        modelConfig: { settings: async () => undefined },
+        runs: {
+          get: async () => run,
+          recentEnded: () => {
+            reads++;
+            return new Promise((resolve) => {
+              release = () => resolve([]);
+            });
+          },
+        },
+      }),
+    } as unknown as Store;
+    const workflows = { compiledVersion: async () => ({ budgets: {} }) } as unknown as WorkflowService;
+    const alerts = { raiseQuietly: () => {}, raise: async () => {}, idle: async () => {} } as unknown as AlertService;
+    const w = new RunWatcher(store, workflows, alerts, systemClock, () => {});
+    const seen = { tenantId: "t", workspaceId: "ws", runId: "run_1", name: "gpt", outcome: "succeeded" };
+    w.modelCall({ ...seen, requestHash: "a" });
+    while (reads === 0) await new Promise((r) => setImmediate(r));
+    w.onRunEnded({ tenantId: "t", workspaceId: "ws", workflow: "wf" }); // while the normal is being read
+    release();
+    await w.idle();
+    w.modelCall({ ...seen, requestHash: "b" });
+    for (let i = 0; i < 50 && reads === 1; i++) await new Promise((r) => setImmediate(r));
+    release();
+    await w.idle();
+    expect(reads).toBe(2); // read again: the overlapped read was not kept
+  });
 });

@@ -86,6 +86,8 @@ export class RunWatcher {
   private readonly runs = new Map<string, RunState>();
   /** distinct calls remembered over all runs */
   private repeatKeys = 0;
+  /** runs ended so far: a normal read while one ended is used but not cached (it may miss that run) */
+  private runsEnded = 0;
   /** each workflow's last ended runs, by tenant, workspace and workflow */
   private readonly normals = new Map<
     string,
@@ -119,6 +121,7 @@ export class RunWatcher {
 
   /** A run ended in this process: its workflow's normal is read again at the next check. */
   readonly onRunEnded = (run: { tenantId: string; workspaceId: string; workflow: string }): void => {
+    this.runsEnded++;
     this.normals.delete(normalKey(run.tenantId, run.workspaceId, run.workflow));
   };
 
@@ -232,12 +235,15 @@ export class RunWatcher {
     const now = this.clock.now().getTime();
     let cached = this.normals.get(key);
     if (!cached || cached.until <= now) {
+      const endedBefore = this.runsEnded;
       const runs = await this.store
         .scope(tenantId)
         .runs.recentEnded(run.workspaceId, run.workflow, "", this.opts.historyRuns + 1);
-      if (this.normals.size >= maxRuns) this.normals.clear();
       cached = { runs, until: now + normalCacheMs };
-      this.normals.set(key, cached);
+      if (this.runsEnded === endedBefore) {
+        if (this.normals.size >= maxRuns) this.normals.clear();
+        this.normals.set(key, cached);
+      }
     }
     return cached.runs.filter((r) => r.id !== run.id).slice(0, this.opts.historyRuns);
   }
@@ -249,7 +255,7 @@ export class RunWatcher {
     this.repeatKeys -= state.repeats.size;
   }
 
-  /** Distinct calls remembered for the repeat alert, over all runs (tests, metrics). */
+  /** Distinct calls remembered for the repeat alert, over all runs (for tests). */
   get rememberedCalls(): number {
     return this.repeatKeys;
   }
