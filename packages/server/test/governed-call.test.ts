@@ -42,6 +42,17 @@ describe("the governed tool call over the HTTP API", () => {
     expect(again.status).toBe("succeeded");
   });
 
+  it("refuses calls clearly (424, naming the secret) when a stored secret no longer decrypts", async () => {
+    const damaged = await h.workspace("damaged-co", "damaged");
+    const store = h.server.tollgate.services.store;
+    // a row sealed under another master key, or damaged on disk
+    await store.scope("damaged-co").secrets.put("damaged", "crm-token", "v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "x");
+    const run = await damaged.agent.startRun({ workspace: "damaged", workflow: "support-triage" });
+    const refused = await problemOf(damaged.agent.callTool(run.id, "helpdesk.get_ticket", { id: "T-1001" }));
+    expect(refused).toMatchObject({ status: 424, code: "credentials_unavailable" });
+    expect(refused.detail).toContain("secret crm-token of workspace damaged cannot be decrypted");
+  });
+
   it("holds a WRITE for approval, then executes the stored call exactly once when approved", async () => {
     const run = await startRun();
     const pending = await ws.agent.callTool(run.id, "tracker.create_issue", {

@@ -4,11 +4,12 @@ import { describe, expect, it } from "vitest";
 import { Vault } from "./vault.js";
 
 /** The secret cache never keeps a value read before a change it heard of. */
-describe("Vault secret cache", () => {
+describe("Vault secrets", () => {
+  const masterKey = randomBytes(32);
+  let wrappedKey = "";
+
   it("does not cache a read that overlapped a change notice (it may hold the old value)", async () => {
-    const masterKey = randomBytes(32);
     const reads: ((sealed: string) => void)[] = [];
-    let wrappedKey = "";
     const store = {
       getTenant: async () => ({ id: "t", wrappedKey }),
       scope: () => ({
@@ -42,5 +43,18 @@ describe("Vault secret cache", () => {
     // a read that overlapped nothing is cached
     expect(await vault.getSecret("t", "ws", "token")).toBe("old-token");
     expect(reads).toHaveLength(2);
+  });
+
+  it("answers a secret that does not decrypt with credentials_unavailable, naming it", async () => {
+    const store = {
+      getTenant: async () => ({ id: "t", wrappedKey }),
+      scope: () => ({ secrets: { get: async () => "v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" } }),
+    } as unknown as Store;
+    const vault = new Vault(store, masterKey);
+    wrappedKey = vault.newWrappedKey("t");
+    await expect(vault.getSecret("t", "ws", "tracker-token")).rejects.toMatchObject({
+      code: "credentials_unavailable",
+      message: expect.stringContaining("secret tracker-token of workspace ws cannot be decrypted"),
+    });
   });
 });

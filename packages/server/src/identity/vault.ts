@@ -90,18 +90,33 @@ export class Vault {
       this.secrets.delete(key);
       return undefined;
     }
-    const value =
-      cached?.sealed === sealed ? cached.value : await this.open(tenantId, "secrets", `${workspaceId}/${name}`, sealed);
+    const value = cached?.sealed === sealed ? cached.value : await this.openSecret(tenantId, workspaceId, name, sealed);
     if (this.cacheMs <= 0 || this.changes !== changesBefore) return value;
     if (this.secrets.size >= maxCachedSecrets) this.secrets.clear();
     this.secrets.set(key, { sealed, value, until: now + this.cacheMs });
     return value;
   }
 
-  /** Every secret value of a workspace, so redaction can replace them wherever they appear. */
+  /** A sealed secret that does not open (another master key, a damaged row) is the caller's clear error, not a 500. */
+  private async openSecret(tenantId: string, workspaceId: string, name: string, sealed: string): Promise<string> {
+    try {
+      return await this.open(tenantId, "secrets", `${workspaceId}/${name}`, sealed);
+    } catch (e) {
+      if (e instanceof TollgateError) throw e;
+      throw new TollgateError(
+        "credentials_unavailable",
+        `secret ${name} of workspace ${workspaceId} cannot be decrypted with this server's master key; set it again`,
+      );
+    }
+  }
+
+  /**
+   * Every secret value of a workspace, so redaction can replace them wherever they appear. One
+   * that does not open fails the call clearly (a result could carry it unredacted otherwise).
+   */
   async secretValues(tenantId: string, workspaceId: string): Promise<string[]> {
     const rows = await this.store.scope(tenantId).secrets.list(workspaceId);
-    return Promise.all(rows.map((r) => this.open(tenantId, "secrets", `${workspaceId}/${r.name}`, r.ciphertext)));
+    return Promise.all(rows.map((r) => this.openSecret(tenantId, workspaceId, r.name, r.ciphertext)));
   }
 
   private secretChanged(change: SecretChange): void {
