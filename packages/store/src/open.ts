@@ -41,6 +41,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     provider: migrationProvider,
     // Migrations are numbered by feature and may land out of order (003 before 002).
     allowUnorderedMigrations: true,
+    // Named, because without a schema Kysely takes migration tables in any schema of the database
+    // (another application's, or another Tollgate's) for its own and then fails to find them.
+    ...(dialect === "postgres" ? { migrationTableSchema: opts.schema ?? "public" } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
