@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { Kysely, Migrator } from "kysely";
+import { Kysely, Migrator, sql } from "kysely";
 import { sqliteDialect } from "./dialect/sqlite.js";
 import { type Notifications, noNotifications, postgresNotifications } from "./dialect/notifications.js";
 import { postgresDialect } from "./dialect/postgres.js";
@@ -43,7 +43,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     allowUnorderedMigrations: true,
     // Named, because without a schema Kysely takes migration tables in any schema of the database
     // (another application's, or another Tollgate's) for its own and then fails to find them.
-    ...(dialect === "postgres" ? { migrationTableSchema: opts.schema ?? "public" } : {}),
+    ...(dialect === "postgres" ? { migrationTableSchema: opts.schema ?? (await currentSchema(db)) } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
@@ -52,4 +52,10 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     throw new Error(`database migration ${failed ?? ""} failed: ${(error as Error).message ?? String(error)}`);
   }
   return new Store(db, dialect, notifications);
+}
+
+/** Where unqualified tables go on this connection (the first schema of its search path). */
+async function currentSchema(db: Kysely<Database>): Promise<string | undefined> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ?? undefined;
 }
