@@ -54,45 +54,50 @@ describe("RunWatcher memory", () => {
   });
 });
 
+/**
+ * A watcher over one running run whose workflow's last ended runs come from `recentEnded`; the
+ * store and services are stand-ins, the watcher is the real one.
+ */
+function watcherOfOneRun(recentEnded: () => Promise<unknown[]>) {
+  const run = {
+    id: "run_1",
+    tenantId: "t",
+    workspaceId: "ws",
+    workflow: "wf",
+    toolCalls: 1,
+    modelCalls: 0,
+    costUsd: 0,
+  };
+  const store = {
+    scope: () => ({ modelConfig: { settings: async () => undefined }, runs: { get: async () => run, recentEnded } }),
+  } as unknown as Store;
+  const workflows = { compiledVersion: async () => ({ budgets: {} }) } as unknown as WorkflowService;
+  const alerts = { raiseQuietly: () => {}, raise: async () => {}, idle: async () => {} } as unknown as AlertService;
+  const failures: unknown[] = [];
+  const watcher = new RunWatcher(store, workflows, alerts, systemClock, (_, e) => failures.push(e));
+  const seen = { tenantId: "t", workspaceId: "ws", runId: "run_1", name: "gpt", outcome: "succeeded" };
+  return { watcher, failures, modelCall: (requestHash: string) => watcher.modelCall({ ...seen, requestHash }) };
+}
+
 /** A workflow's recent normal is read once, not at every check, and again when a run ends. */
 describe("RunWatcher normal", () => {
   it("reads a workflow's last ended runs once for many checks, and again after a run ended", async () => {
     let reads = 0;
-    const run = {
-      id: "run_1",
-      tenantId: "t",
-      workspaceId: "ws",
-      workflow: "wf",
-      workflowVersion: "1",
-      status: "running",
-      toolCalls: 1,
-      modelCalls: 0,
-      costUsd: 0,
-    };
-    const store = {
-      scope: () => ({
-        modelConfig: { settings: async () => undefined },
-        runs: {
-          get: async () => run,
-          recentEnded: async () => {
-            reads++;
-            return [];
-          },
-        },
-      }),
-    } as unknown as Store;
-    const workflows = { compiledVersion: async () => ({ budgets: {} }) } as unknown as WorkflowService;
-    const alerts = { raiseQuietly: () => {}, raise: async () => {}, idle: async () => {} } as unknown as AlertService;
-    const failures: unknown[] = [];
-    const w = new RunWatcher(store, workflows, alerts, systemClock, (_, e) => failures.push(e));
-    const seen = { tenantId: "t", workspaceId: "ws", runId: "run_1", name: "gpt", outcome: "succeeded" };
+    const {
+      watcher: w,
+      failures,
+      modelCall,
+    } = watcherOfOneRun(async () => {
+      reads++;
+      return [];
+    });
     for (let i = 0; i < 20; i++) {
-      w.modelCall({ ...seen, requestHash: `h${i}` }); // every model call checks its run
+      modelCall(`h${i}`); // every model call checks its run
       await w.idle();
     }
     expect(reads).toBe(1);
     w.onRunEnded({ tenantId: "t", workspaceId: "ws", workflow: "wf" });
-    w.modelCall({ ...seen, requestHash: "last" });
+    modelCall("last");
     await w.idle();
     expect(reads).toBe(2);
     expect(failures).toEqual([]);
@@ -101,39 +106,18 @@ describe("RunWatcher normal", () => {
   it("does not keep a normal whose read overlapped a run's end (it may miss that run)", async () => {
     let reads = 0;
     let release: () => void = () => {};
-    const run = {
-      id: "run_1",
-      tenantId: "t",
-      workspaceId: "ws",
-      workflow: "wf",
-      toolCalls: 1,
-      modelCalls: 0,
-      costUsd: 0,
-    };
-    const store = {
-      scope: () => ({
-        modelConfig: { settings: async () => undefined },
-        runs: {
-          get: async () => run,
-          recentEnded: () => {
-            reads++;
-            return new Promise((resolve) => {
-              release = () => resolve([]);
-            });
-          },
-        },
-      }),
-    } as unknown as Store;
-    const workflows = { compiledVersion: async () => ({ budgets: {} }) } as unknown as WorkflowService;
-    const alerts = { raiseQuietly: () => {}, raise: async () => {}, idle: async () => {} } as unknown as AlertService;
-    const w = new RunWatcher(store, workflows, alerts, systemClock, () => {});
-    const seen = { tenantId: "t", workspaceId: "ws", runId: "run_1", name: "gpt", outcome: "succeeded" };
-    w.modelCall({ ...seen, requestHash: "a" });
+    const { watcher: w, modelCall } = watcherOfOneRun(() => {
+      reads++;
+      return new Promise((resolve) => {
+        release = () => resolve([]);
+      });
+    });
+    modelCall("a");
     while (reads === 0) await new Promise((r) => setImmediate(r));
     w.onRunEnded({ tenantId: "t", workspaceId: "ws", workflow: "wf" }); // while the normal is being read
     release();
     await w.idle();
-    w.modelCall({ ...seen, requestHash: "b" });
+    modelCall("b");
     for (let i = 0; i < 50 && reads === 1; i++) await new Promise((r) => setImmediate(r));
     release();
     await w.idle();
