@@ -200,7 +200,7 @@ export function modelsContract(name: string, make: () => Promise<TestStore>): vo
         await run(`run_h${i}`, { startedAt: at(i) });
         if (i < 3) await store.scope("ta").runs.end(`run_h${i}`, "succeeded", at(i + 1));
       }
-      const normal = await store.scope("ta").runs.recentEnded("wa", "wf", "run_h0", 10);
+      const normal = await store.scope("ta").runs.recentEnded("wa", "wf", 10, "run_h0");
       expect(normal.map((r) => r.id)).toEqual(["run_h2", "run_h1"]);
     });
 

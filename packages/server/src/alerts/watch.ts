@@ -3,6 +3,7 @@ import type { RunRecord, Store } from "@tollgate/store";
 import type { CallOutcomeNotice } from "../calls/service.js";
 import type { Clock } from "../clock.js";
 import type { WorkflowService } from "../workflows/service.js";
+import { NoticedCache } from "../identity/noticed-cache.js";
 import type { AlertService } from "./service.js";
 
 export interface WatchOptions {
@@ -86,13 +87,8 @@ export class RunWatcher {
   private readonly runs = new Map<string, RunState>();
   /** distinct calls remembered over all runs */
   private repeatKeys = 0;
-  /** runs ended so far: a normal read while one ended is used but not cached (it may miss that run) */
-  private runsEnded = 0;
-  /** each workflow's last ended runs, by tenant, workspace and workflow */
-  private readonly normals = new Map<
-    string,
-    { runs: { id: string; costUsd: number; calls: number }[]; until: number }
-  >();
+  /** each workflow's last ended runs, by tenant, workspace and workflow; dropped when one of its runs ends */
+  private readonly normals: NoticedCache<{ id: string; costUsd: number; calls: number }[]>;
   private readonly checks = new Map<string, { again: boolean; spend: boolean }>();
   private readonly pending = new Set<Promise<void>>();
 
@@ -103,7 +99,9 @@ export class RunWatcher {
     private readonly clock: Clock,
     private readonly log: (msg: string, err: unknown) => void,
     private readonly opts: WatchOptions = defaultWatchOptions,
-  ) {}
+  ) {
+    this.normals = new NoticedCache({ ttlMs: normalCacheMs, maxEntries: maxRuns, now: () => clock.now().getTime() });
+  }
 
   /** The CallService listener: a tool call was answered. */
   readonly onToolCall = (n: CallOutcomeNotice): void => {
@@ -121,8 +119,7 @@ export class RunWatcher {
 
   /** A run ended in this process: its workflow's normal is read again at the next check. */
   readonly onRunEnded = (run: { tenantId: string; workspaceId: string; workflow: string }): void => {
-    this.runsEnded++;
-    this.normals.delete(normalKey(run.tenantId, run.workspaceId, run.workflow));
+    this.normals.changed(normalKey(run.tenantId, run.workspaceId, run.workflow));
   };
 
   /** A model call ended (or was refused): counted like a tool call, and its run checked with the spend caps. */
@@ -231,21 +228,10 @@ export class RunWatcher {
    * used, so the run being checked is left out even when it has just ended.
    */
   private async recentNormal(tenantId: string, run: RunRecord): Promise<{ costUsd: number; calls: number }[]> {
-    const key = normalKey(tenantId, run.workspaceId, run.workflow);
-    const now = this.clock.now().getTime();
-    let cached = this.normals.get(key);
-    if (!cached || cached.until <= now) {
-      const endedBefore = this.runsEnded;
-      const runs = await this.store
-        .scope(tenantId)
-        .runs.recentEnded(run.workspaceId, run.workflow, "", this.opts.historyRuns + 1);
-      cached = { runs, until: now + normalCacheMs };
-      if (this.runsEnded === endedBefore) {
-        if (this.normals.size >= maxRuns) this.normals.clear();
-        this.normals.set(key, cached);
-      }
-    }
-    return cached.runs.filter((r) => r.id !== run.id).slice(0, this.opts.historyRuns);
+    const runs = await this.normals.read(normalKey(tenantId, run.workspaceId, run.workflow), () =>
+      this.store.scope(tenantId).runs.recentEnded(run.workspaceId, run.workflow, this.opts.historyRuns + 1),
+    );
+    return (runs ?? []).filter((r) => r.id !== run.id).slice(0, this.opts.historyRuns);
   }
 
   /** Forgets the run seen longest ago: its burst and repeat counts start over if it calls again. */

@@ -95,6 +95,34 @@ describe("Vault secrets", () => {
     expect(reads).toHaveLength(2);
   });
 
+  it("forgets every cached secret of a deleted tenant, and only that tenant's", async () => {
+    let reads = 0;
+    const sealedOf = new Map<string, string>();
+    const store = {
+      getTenant: async (id: string) => ({ id, wrappedKey: wrapped.get(id) }),
+      scope: (tenant: string) => ({
+        secrets: {
+          get: async (ws: string, name: string) => {
+            reads++;
+            return sealedOf.get(`${tenant}/${ws}/${name}`);
+          },
+        },
+      }),
+    } as unknown as Store;
+    const vault = new Vault(store, masterKey, 600_000);
+    const wrapped = new Map(["t", "u"].map((t) => [t, vault.newWrappedKey(t)]));
+    for (const t of ["t", "u"]) sealedOf.set(`${t}/ws/token`, await vault.seal(t, "secrets", "ws/token", `${t}-token`));
+    await vault.getSecret("t", "ws", "token");
+    await vault.getSecret("u", "ws", "token");
+    expect(reads).toBe(2);
+    vault.forget("t");
+    expect(await vault.getSecret("u", "ws", "token")).toBe("u-token");
+    expect(reads).toBe(2); // tenant u is still cached
+    sealedOf.delete("t/ws/token"); // the tenant's rows are gone
+    expect(await vault.getSecret("t", "ws", "token")).toBeUndefined();
+    expect(reads).toBe(3);
+  });
+
   it("answers a secret that does not decrypt with credentials_unavailable, naming it", async () => {
     const store = {
       getTenant: async () => ({ id: "t", wrappedKey }),

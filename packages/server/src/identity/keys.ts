@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { newId, TollgateError } from "@tollgate/core";
 import type { ApiKeyRecord, Notifications, Role, Store } from "@tollgate/store";
 import { type Clock, iso } from "../clock.js";
+import { NoticedCache } from "./noticed-cache.js";
 import { operatorKeyId, operatorTenant, type Principal } from "./principal.js";
 
 const keyPattern = /^tgk_([0-9a-z]{20})_([0-9a-f]{64})$/;
@@ -25,52 +26,32 @@ export function mintKey(): { id: string; token: string } {
 export class KeyService {
   private readonly lastTouched = new Map<string, number>();
   /** key id → its row as read for authentication (not the token: its hash is compared every time) */
-  private readonly cache = new Map<string, { key: ApiKeyRecord; until: number }>();
-  private publishChange: ((keyId: string) => void) | undefined;
-  /** counts changes heard of: a read that overlapped one is used but not cached (it may be older) */
-  private changes = 0;
+  private readonly cache: NoticedCache<ApiKeyRecord>;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly cacheMs = defaultKeyCacheMs,
-  ) {}
+    cacheMs = defaultKeyCacheMs,
+  ) {
+    this.cache = new NoticedCache({ ttlMs: cacheMs, maxEntries: maxCachedKeys, channel: keyChangesChannel });
+  }
 
   /**
    * Revocation, rotation and tenant deletion in one process drop the key from every process's
    * cache (PostgreSQL NOTIFY/LISTEN); a process that missed the message forgets within `cacheMs`.
    */
-  async connect(notifications: Notifications, onError: (e: unknown) => void): Promise<() => Promise<void>> {
-    const stop = await notifications.subscribe(keyChangesChannel, (keyId) => this.dropCached(keyId));
-    this.publishChange = (keyId) => {
-      notifications.publish(keyChangesChannel, keyId).catch(onError);
-    };
-    return stop;
+  connect(notifications: Notifications, onError: (e: unknown) => void): Promise<() => Promise<void>> {
+    return this.cache.connect(notifications, onError);
   }
 
   /** A key changed (revoked, rotated, its tenant deleted): `*` drops every cached key. */
   keyChanged(keyId: string): void {
-    this.dropCached(keyId);
-    this.publishChange?.(keyId);
-  }
-
-  private dropCached(keyId: string): void {
-    this.changes++;
-    if (keyId === "*") this.cache.clear();
-    else this.cache.delete(keyId);
+    this.cache.changed(keyId);
   }
 
   /** The key row by id, from the cache while it is fresh. Only keys that exist are cached. */
-  private async keyForAuth(id: string): Promise<ApiKeyRecord | undefined> {
-    const now = Date.now();
-    const hit = this.cache.get(id);
-    if (hit && hit.until > now) return hit.key;
-    const changesBefore = this.changes;
-    const key = await this.store.findKeyForAuth(id);
-    if (!key || this.cacheMs <= 0 || this.changes !== changesBefore) return key;
-    if (this.cache.size >= maxCachedKeys) this.cache.clear();
-    this.cache.set(id, { key, until: now + this.cacheMs });
-    return key;
+  private keyForAuth(id: string): Promise<ApiKeyRecord | undefined> {
+    return this.cache.read(id, () => this.store.findKeyForAuth(id));
   }
 
   async authenticate(authorization: string | undefined): Promise<Principal> {

@@ -1,6 +1,7 @@
 import { TollgateError } from "@tollgate/core";
 import type { Notifications, Store } from "@tollgate/store";
 import { newDataKey, open, rowAad, seal, unwrapDataKey, wrapDataKey } from "./crypto.js";
+import { NoticedCache } from "./noticed-cache.js";
 
 /** how long a secret read for a call is reused; a change in any process ends it at once */
 export const defaultSecretCacheMs = 5_000;
@@ -14,30 +15,22 @@ const secretChangesChannel = "tollgate_secret_changes";
 export class Vault {
   private readonly keys = new Map<string, Buffer>();
   /** opened secrets by tenant, workspace and name, with the sealed value they came from */
-  private readonly secrets = new Map<string, { sealed: string; value: string; until: number }>();
-  private publishChange: ((change: SecretChange) => void) | undefined;
-  /** counts changes heard of: a read that overlapped one is used but not cached (it may be older) */
-  private changes = 0;
+  private readonly secrets: NoticedCache<{ sealed: string; value: string }>;
 
   constructor(
     private readonly store: Store,
     private readonly masterKey: Buffer,
-    private readonly cacheMs = defaultSecretCacheMs,
-  ) {}
+    cacheMs = defaultSecretCacheMs,
+  ) {
+    this.secrets = new NoticedCache({ ttlMs: cacheMs, maxEntries: maxCachedSecrets, channel: secretChangesChannel });
+  }
 
   /**
    * A secret put or a tenant deleted in one process drops it from every process's cache
    * (PostgreSQL NOTIFY/LISTEN); a process that missed the message reads it again within `cacheMs`.
    */
-  async connect(notifications: Notifications, onError: (e: unknown) => void): Promise<() => Promise<void>> {
-    const stop = await notifications.subscribe(secretChangesChannel, (payload) => {
-      const change = parseChange(payload);
-      if (change) this.dropCached(change);
-    });
-    this.publishChange = (change) => {
-      notifications.publish(secretChangesChannel, JSON.stringify(change)).catch(onError);
-    };
-    return stop;
+  connect(notifications: Notifications, onError: (e: unknown) => void): Promise<() => Promise<void>> {
+    return this.secrets.connect(notifications, onError);
   }
 
   newWrappedKey(tenantId: string): string {
@@ -57,7 +50,7 @@ export class Vault {
   /** Drops a deleted tenant's unwrapped key from memory. */
   forget(tenantId: string): void {
     this.keys.delete(tenantId);
-    this.secretChanged({ tenantId });
+    this.secrets.changed(`${tenantId}/*`);
   }
 
   async seal(tenantId: string, table: string, rowId: string, plaintext: string): Promise<string> {
@@ -71,7 +64,7 @@ export class Vault {
   async putSecret(tenantId: string, workspaceId: string, name: string, value: string, now: string): Promise<void> {
     const sealed = await this.seal(tenantId, "secrets", `${workspaceId}/${name}`, value);
     await this.store.scope(tenantId).secrets.put(workspaceId, name, sealed, now);
-    this.secretChanged({ tenantId, workspaceId, name });
+    this.secrets.changed(secretKey(tenantId, workspaceId, name));
   }
 
   /**
@@ -80,21 +73,13 @@ export class Vault {
    * that heard of the change; the same sealed value is never decrypted twice.
    */
   async getSecret(tenantId: string, workspaceId: string, name: string): Promise<string | undefined> {
-    const key = cacheKey(tenantId, workspaceId, name);
-    const cached = this.secrets.get(key);
-    const now = Date.now();
-    if (cached && cached.until > now) return cached.value;
-    const changesBefore = this.changes;
-    const sealed = await this.store.scope(tenantId).secrets.get(workspaceId, name);
-    if (sealed === undefined) {
-      this.secrets.delete(key);
-      return undefined;
-    }
-    const value = cached?.sealed === sealed ? cached.value : await this.openSecret(tenantId, workspaceId, name, sealed);
-    if (this.cacheMs <= 0 || this.changes !== changesBefore) return value;
-    if (this.secrets.size >= maxCachedSecrets) this.secrets.clear();
-    this.secrets.set(key, { sealed, value, until: now + this.cacheMs });
-    return value;
+    const opened = await this.secrets.read(secretKey(tenantId, workspaceId, name), async (expired) => {
+      const sealed = await this.store.scope(tenantId).secrets.get(workspaceId, name);
+      if (sealed === undefined) return undefined;
+      if (expired?.sealed === sealed) return expired;
+      return { sealed, value: await this.openSecret(tenantId, workspaceId, name, sealed) };
+    });
+    return opened?.value;
   }
 
   /** A sealed secret that does not open (another master key, a damaged row) is the caller's clear error, not a 500. */
@@ -118,37 +103,7 @@ export class Vault {
     const rows = await this.store.scope(tenantId).secrets.list(workspaceId);
     return Promise.all(rows.map((r) => this.openSecret(tenantId, workspaceId, r.name, r.ciphertext)));
   }
-
-  private secretChanged(change: SecretChange): void {
-    this.dropCached(change);
-    this.publishChange?.(change);
-  }
-
-  private dropCached(change: SecretChange): void {
-    this.changes++;
-    if (change.workspaceId !== undefined && change.name !== undefined) {
-      this.secrets.delete(cacheKey(change.tenantId, change.workspaceId, change.name));
-      return;
-    }
-    const prefix = cacheKey(change.tenantId, "", "").slice(0, -1);
-    for (const key of this.secrets.keys()) if (key.startsWith(prefix)) this.secrets.delete(key);
-  }
 }
 
-/** One secret, or (without workspace and name) every secret of a tenant. */
-interface SecretChange {
-  tenantId: string;
-  workspaceId?: string;
-  name?: string;
-}
-
-const cacheKey = (tenantId: string, workspaceId: string, name: string) => `${tenantId}\0${workspaceId}\0${name}`;
-
-function parseChange(payload: string): SecretChange | undefined {
-  try {
-    const c = JSON.parse(payload) as SecretChange;
-    return typeof c.tenantId === "string" ? c : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** Secret names and workspace ids hold no `/`: a tenant's secrets share the prefix `tenant/`. */
+const secretKey = (tenantId: string, workspaceId: string, name: string) => `${tenantId}/${workspaceId}/${name}`;

@@ -226,25 +226,22 @@ export class RunsRepo {
     );
   }
 
-  /** The recent normal of a workflow: its last ended runs (not `exceptId`), newest first. */
+  /** The recent normal of a workflow: its last ended runs (other than `exceptId`), newest first. */
   async recentEnded(
     workspaceId: string,
     workflow: string,
-    exceptId: string,
     limit: number,
+    exceptId?: string,
   ): Promise<{ id: string; costUsd: number; calls: number }[]> {
-    const rows = await this.db
+    let q = this.db
       .selectFrom("runs")
       .select(["id", "cost_usd", "tool_calls", "model_calls"])
       .where("tenant_id", "=", this.tenantId)
       .where("workspace_id", "=", workspaceId)
       .where("workflow", "=", workflow)
-      .where("status", "!=", "running")
-      .where("id", "!=", exceptId)
-      .orderBy("started_at", "desc")
-      .orderBy("id", "desc")
-      .limit(limit)
-      .execute();
+      .where("status", "!=", "running");
+    if (exceptId) q = q.where("id", "!=", exceptId);
+    const rows = await q.orderBy("started_at", "desc").orderBy("id", "desc").limit(limit).execute();
     return rows.map((r) => ({
       id: r.id,
       costUsd: Number(r.cost_usd),
