@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { type Notifications, noNotifications } from "./dialect/notifications.js";
 import type { ApiKeyRecord, ApprovalRecord, TenantRecord } from "./records.js";
 import { ApprovalsRepo, toApprovalRecord } from "./repos/approvals.js";
@@ -158,8 +158,9 @@ export class Store {
   }
 
   /** Start-up recovery: calls that were executing when the process died, across tenants. */
-  async findCallsInStatus(status: string): Promise<ToolCallRecord[]> {
-    const rows = await this.db.selectFrom("tool_calls").selectAll().where("status", "=", status).execute();
+  async findCallsInStatus(status: "executing" | "approved"): Promise<ToolCallRecord[]> {
+    // a literal, so both databases see the query is within the partial index tool_calls_status
+    const rows = await this.db.selectFrom("tool_calls").selectAll().where("status", "=", sql.lit(status)).execute();
     return rows.map(toToolCallRecord);
   }
 

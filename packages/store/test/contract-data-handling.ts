@@ -126,6 +126,24 @@ export function dataHandlingContract(name: string, make: () => Promise<TestStore
       expect(await store.scope("tb").runs.get("run_3")).toBeDefined();
     });
 
+    it("finds a scope's first audit event at or after a time, in chain order", async () => {
+      // an attempt's event carries the time it failed, earlier than the events around it
+      const times = [t0, later(10), later(5), later(20), later(30)];
+      await store.transaction("ta", (s) =>
+        s.audit.append(
+          times.map((ts, i) => ({ type: "x", workspace: i === 3 ? null : "wa", ts, data: { i } })),
+          t0,
+        ),
+      );
+      const a = store.scope("ta").retention;
+      expect(await a.firstAuditSeq("wa", later(1))).toBe(2);
+      expect(await a.firstAuditSeq("wa", later(11))).toBe(5);
+      expect(await a.firstAuditSeq("wa", later(31))).toBeUndefined();
+      expect(await a.firstAuditSeq(null, later(1))).toBe(4);
+      expect(await a.firstAuditSeq(null, later(21))).toBeUndefined();
+      expect(await store.scope("tb").retention.firstAuditSeq("wa", undefined)).toBeUndefined();
+    });
+
     it("deletes a prefix of the audit chain; the rest verifies from the last deleted row", async () => {
       await store.transaction("ta", (s) =>
         s.audit.append(

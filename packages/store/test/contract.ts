@@ -98,6 +98,8 @@ export function storeContract(name: string, make: () => Promise<TestStore>): voi
       expect(await s.toolCalls.update("call_1", { status: "failed" }, "executing")).toBe(false);
       expect(await s.toolCalls.get("call_1")).toMatchObject({ status: "succeeded", result: { ok: 1 } });
       expect((await store.findCallsInStatus("executing")).map((c) => c.id)).toEqual(["call_2"]);
+      await s.toolCalls.insert({ ...base, id: "call_5", status: "approved" });
+      expect((await store.findCallsInStatus("approved")).map((c) => c.id)).toEqual(["call_5"]);
       await s.toolCalls.insert({ ...base, id: "call_3", status: "succeeded", idempotencyKey: "k1" });
       expect((await s.toolCalls.findByIdempotencyKey("run_d", "k1"))?.id).toBe("call_3");
       await expect(

@@ -8,6 +8,7 @@ import * as identity from "./006_identity.js";
 import * as changeControl from "./007_change_control.js";
 import * as dataHandling from "./008_data_handling.js";
 import * as partialIdempotencyIndex from "./009_partial_idempotency_index.js";
+import * as narrowerHotIndexes from "./010_narrower_hot_indexes.js";
 
 /** Migrations are compiled into the package (no directory scanning), in order. */
 export const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   "007_change_control": changeControl,
   "008_data_handling": dataHandling,
   "009_partial_idempotency_index": partialIdempotencyIndex,
+  "010_narrower_hot_indexes": narrowerHotIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {

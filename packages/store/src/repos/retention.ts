@@ -314,14 +314,13 @@ export class RetentionRepo {
    * tenant's own events) at or after `since`; with `since` undefined, its first event at all.
    */
   async firstAuditSeq(workspaceId: string | null, since: string | undefined): Promise<number | undefined> {
-    let q = this.db
-      .selectFrom("audit_events")
-      .select((eb) => eb.fn.min("seq").as("m"))
-      .where("tenant_id", "=", this.tenantId);
+    // the scope's events in seq order (index audit_events_ws), stopping at the first match: the
+    // ones before it are the few the job is about to purge, where min(seq) would read them all
+    let q = this.db.selectFrom("audit_events").select("seq").where("tenant_id", "=", this.tenantId);
     q = workspaceId === null ? q.where("workspace_id", "is", null) : q.where("workspace_id", "=", workspaceId);
     if (since !== undefined) q = q.where("ts", ">=", since);
-    const r = await q.executeTakeFirst();
-    return r?.m === null || r?.m === undefined ? undefined : Number(r.m);
+    const r = await q.orderBy("seq").limit(1).executeTakeFirst();
+    return r === undefined ? undefined : Number(r.seq);
   }
 
   /** The first audit seq of any of these runs. */
