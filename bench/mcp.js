@@ -7,6 +7,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { sessionFetch } from "../packages/server/dist/index.js";
+import { pairedCalls, timeCalls } from "./measure.js";
 
 const require = createRequire(import.meta.url);
 
@@ -32,7 +33,7 @@ budgets: { wallClock: 4h }
 `;
 
 /** Scenarios (same shape as run.js's) for tools/call, direct and governed. */
-export async function mcpScenarios({ url, admin, agentKey, timeCalls, iterations, warmup, concurrency }) {
+export async function mcpScenarios({ url, admin, agentKey, iterations, warmup, concurrency }) {
   const entry = everythingEntry();
   await admin.putWorkflow("bench", "bench-mcp", manifest(entry));
   const direct = new Client({ name: "bench-direct", version: "1" });
@@ -62,13 +63,9 @@ export async function mcpScenarios({ url, admin, agentKey, timeCalls, iterations
       ["sequential", 1],
       [`${concurrency} concurrent callers`, concurrency],
     ]) {
-      const d = await timeCalls(iterations, parallel, call(direct));
-      const g = await timeCalls(iterations, parallel, call(governed));
       scenarios.push({
         name: `governed READ tools/call (MCP gateway, stdio upstream), ${label}, ${iterations} calls`,
-        direct: d,
-        governed: g,
-        added: { p50: g.p50 - d.p50, p99: g.p99 - d.p99 },
+        ...(await pairedCalls(iterations, parallel, call(direct), call(governed))),
       });
     }
   } finally {

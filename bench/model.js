@@ -4,6 +4,7 @@
 // (examples/support-triage) runs in a child process of its own (fake-model-process.js) and
 // answers at once.
 import { Pool } from "undici";
+import { pairedCalls, timeCalls } from "./measure.js";
 
 const prompt = {
   model: "gpt-4o-mini",
@@ -51,39 +52,16 @@ export async function modelScenarios({ url, admin, agentKey, iterations, warmup,
         authorization: `Bearer ${agentKey}`,
         "content-type": "application/json",
       });
-    const measure = async (n, parallel, fn) => {
-      const samples = [];
-      let next = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: parallel }, async () => {
-          while (next++ < n) samples.push(await fn());
-        }),
-      );
-      const seconds = (performance.now() - started) / 1000;
-      samples.sort((a, b) => a - b);
-      const at = (p) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))];
-      return {
-        p50: at(50),
-        p99: at(99),
-        mean: samples.reduce((a, b) => a + b, 0) / samples.length,
-        throughput: n / seconds,
-      };
-    };
-    await measure(warmup, 1, directCall);
-    await measure(warmup, 1, governedCall);
+    await timeCalls(warmup, 1, directCall);
+    await timeCalls(warmup, 1, governedCall);
     const scenarios = [];
     for (const [label, parallel] of [
       ["sequential", 1],
       [`${concurrency} concurrent callers`, concurrency],
     ]) {
-      const d = await measure(iterations, parallel, directCall);
-      const g = await measure(iterations, parallel, governedCall);
       scenarios.push({
         name: `streamed model call, time to first byte (OpenAI SSE through the model proxy), ${label}`,
-        direct: d,
-        governed: g,
-        added: { p50: g.p50 - d.p50, p99: g.p99 - d.p99 },
+        ...(await pairedCalls(iterations, parallel, directCall, governedCall)),
       });
     }
     await direct.close();

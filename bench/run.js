@@ -9,11 +9,14 @@ import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 import { microFigures } from "./micro.js";
 import { mcpScenarios } from "./mcp.js";
+import { pairedCalls, timeCalls } from "./measure.js";
 import { modelScenarios } from "./model.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 3000);
-const warmup = Number(process.env.BENCH_WARMUP ?? 500);
+// long enough for V8 to have optimised the hot paths: after 500 calls a sequential call still
+// cost the server a third more CPU than after 5,000
+const warmup = Number(process.env.BENCH_WARMUP ?? 2000);
 const concurrency = 16;
 
 function child(args, env, ready) {
@@ -31,33 +34,6 @@ function child(args, env, ready) {
     });
     p.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}: ${out}`)));
   });
-}
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(s, 50), p99: percentile(s, 99), mean: s.reduce((a, b) => a + b, 0) / s.length };
-}
-
-async function timeCalls(n, parallel, fn) {
-  const samples = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (next < n) {
-        const i = next++;
-        const t0 = performance.now();
-        await fn(i);
-        samples.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return { ...stats(samples), throughput: n / seconds };
 }
 
 /** The server's own stage histograms (GET /metrics): sum and count per stage. */
@@ -146,6 +122,15 @@ async function main() {
           before[k] === undefined || after[k] === undefined ? undefined : ((after[k] - before[k]) / calls) * 1000,
         ]),
       );
+    // readings taken around several blocks of calls, as one (before, after) pair of their sums
+    const sumReadings = (pairs) => {
+      const keys = Object.keys(cpuReadings());
+      const total = (k) =>
+        pairs.some(([b, a]) => b[k] === undefined || a[k] === undefined)
+          ? undefined
+          : pairs.reduce((sum, [b, a]) => sum + a[k] - b[k], 0);
+      return [Object.fromEntries(keys.map((k) => [k, 0])), Object.fromEntries(keys.map((k) => [k, total(k)]))];
+    };
     // every call asks something new: identical repeated calls would (rightly) raise repeat alerts
     let query = 0;
     const direct = new Pool(systemsUrl, { connections: 32 });
@@ -195,18 +180,16 @@ async function main() {
           [`${concurrency} concurrent callers`, concurrency],
         ]
       : []) {
-      const d = await timeCalls(iterations, parallel, directCall);
       const before = await stageTotals(governed);
-      const cpuBefore = cpuReadings();
-      const g = await timeCalls(iterations, parallel, governedCall);
-      g.cpuMsPerCall = cpuPerCall(cpuBefore, cpuReadings(), iterations);
+      const cpuDeltas = [];
+      const around = () => {
+        const start = cpuReadings();
+        return () => cpuDeltas.push([start, cpuReadings()]);
+      };
+      const m = await pairedCalls(iterations, parallel, directCall, governedCall, { around });
+      m.governed.cpuMsPerCall = cpuPerCall(...sumReadings(cpuDeltas), iterations);
       if (parallel === 1) results.sequentialStages = stageMeans(before, await stageTotals(governed));
-      results.scenarios.push({
-        name: `governed READ tool call (HTTP API), ${label}`,
-        direct: d,
-        governed: g,
-        added: { p50: g.p50 - d.p50, p99: g.p99 - d.p99 },
-      });
+      results.scenarios.push({ name: `governed READ tool call (HTTP API), ${label}`, ...m });
     }
     // Scenario 2: governed calls per second from one server process as callers are added, until it saturates.
     for (const callers of runs("http") ? [1, 4, 16, 64] : []) {
@@ -221,7 +204,7 @@ async function main() {
     const mcpIterations = Number(process.env.BENCH_MCP_ITERATIONS ?? 1000);
     if (runs("mcp"))
       results.scenarios.push(
-        ...(await mcpScenarios({ url, admin, agentKey, timeCalls, iterations: mcpIterations, warmup, concurrency })),
+        ...(await mcpScenarios({ url, admin, agentKey, iterations: mcpIterations, warmup, concurrency })),
       );
     const modelIterations = Number(process.env.BENCH_MODEL_ITERATIONS ?? 2000);
     if (runs("model"))

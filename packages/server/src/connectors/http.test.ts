@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectorError } from "./types.js";
 import { HttpConnector } from "./http.js";
 
-/** The connector's deadline covers the whole exchange: an answer that never starts, or one that trickles. */
-describe("HttpConnector deadline", () => {
+/** The connector's deadline covers the whole exchange (an answer that never starts, or one that trickles); answers are bounded in size. */
+describe("HttpConnector deadline and answer size", () => {
   let server: Server;
   let baseUrl: string;
   const connector = new HttpConnector();
@@ -26,6 +26,23 @@ describe("HttpConnector deadline", () => {
           }
           res.write(" ");
         }, 40);
+        return;
+      }
+      if (req.url?.startsWith("/big")) {
+        // one byte more than the connector takes, in 1 MiB writes
+        res.writeHead(200, { "content-type": "application/json" });
+        const mib = Buffer.alloc(1024 * 1024, 0x20);
+        for (let i = 0; i < 8; i++) res.write(mib);
+        res.end(" ");
+        return;
+      }
+      if (req.url?.startsWith("/pieces")) {
+        // "é" is two bytes, split across two writes
+        const bytes = Buffer.from(JSON.stringify({ name: "café", n: 1 }));
+        const cut = bytes.indexOf(0xc3) + 1;
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write(bytes.subarray(0, cut));
+        setTimeout(() => res.end(bytes.subarray(cut)), 20);
         return;
       }
       res.writeHead(200, { "content-type": "application/json" });
@@ -53,6 +70,20 @@ describe("HttpConnector deadline", () => {
       status: 200,
       body: { ok: true },
     });
+  });
+
+  it("joins an answer that arrives in pieces, a character split between them", async () => {
+    await expect(connector.call({ action: action("/pieces"), args: {} })).resolves.toMatchObject({
+      body: { name: "café", n: 1 },
+    });
+  });
+
+  it("refuses an answer larger than 8 MiB, as answered", async () => {
+    const err = await connector
+      .call({ action: { ...action("/big"), connector: { baseUrl, timeoutMs: 5_000 } } as CompiledAction, args: {} })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect(err).toMatchObject({ delivery: "answered", message: "upstream answer is larger than 8388608 bytes" });
   });
 
   it("gives up on an upstream that never answers, and says the request may have been received", async () => {

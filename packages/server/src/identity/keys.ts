@@ -1,5 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { newId, TollgateError } from "@tollgate/core";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { newId, sha256Hex, TollgateError } from "@tollgate/core";
 import type { ApiKeyRecord, Notifications, Role, Store } from "@tollgate/store";
 import { type Clock, iso } from "../clock.js";
 import { NoticedCache } from "./noticed-cache.js";
@@ -12,7 +12,7 @@ export const defaultKeyCacheMs = 5_000;
 const maxCachedKeys = 10_000;
 const keyChangesChannel = "tollgate_key_changes";
 
-export const hashKey = (token: string): string => createHash("sha256").update(token, "utf8").digest("hex");
+export const hashKey = (token: string): string => sha256Hex(token);
 
 export function mintKey(): { id: string; token: string } {
   const id = newId("key");
