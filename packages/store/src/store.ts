@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import { type Notifications, noNotifications } from "./dialect/notifications.js";
+import { TenantGroupCommit } from "./dialect/tenant-group-commit.js";
 import type { ApiKeyRecord, ApprovalRecord, TenantRecord } from "./records.js";
 import { ApprovalsRepo, toApprovalRecord } from "./repos/approvals.js";
 import { AuditRepo } from "./repos/audit.js";
@@ -86,18 +87,24 @@ export class TenantScope {
  * start-up recovery) are here, named for what they are for.
  */
 export class Store {
+  /** PostgreSQL: a tenant's concurrent transactions share one COMMIT (SQLite groups in its driver) */
+  private readonly groups: TenantGroupCommit | undefined;
+
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: "sqlite" | "postgres",
     /** between processes sharing the database (PostgreSQL); a no-op on the embedded store */
     readonly notifications: Notifications = noNotifications,
-  ) {}
+  ) {
+    this.groups = dialect === "postgres" ? new TenantGroupCommit(db) : undefined;
+  }
 
   scope(tenantId: string): TenantScope {
     return new TenantScope(this.db, tenantId);
   }
 
   transaction<T>(tenantId: string, fn: (scope: TenantScope) => Promise<T>): Promise<T> {
+    if (this.groups) return this.groups.run(tenantId, (db) => fn(new TenantScope(db, tenantId)));
     return this.db.transaction().execute((trx) => fn(new TenantScope(trx, tenantId)));
   }
 

@@ -1,0 +1,161 @@
+import { genesisHash, verifyChain } from "@tollgate/core";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TenantGroupCommit } from "../src/dialect/tenant-group-commit.js";
+import { type Database, type Store, TenantScope } from "../src/index.js";
+import { pgUrl, postgresTestStore, type TestStore } from "./stores.js";
+
+const now = () => new Date().toISOString();
+
+/** A promise and the function that settles it: holds a group open while others queue behind it. */
+function gate(): { opened: Promise<void>; open(): void } {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
+  return { opened, open };
+}
+
+describe.skipIf(!pgUrl)("group commit per tenant on PostgreSQL", () => {
+  let t: TestStore;
+  let store: Store;
+
+  beforeEach(async () => {
+    t = await postgresTestStore();
+    store = t.store;
+    for (const id of ["ta", "tb"]) await store.createTenant({ id, name: id, wrappedKey: "k", createdAt: now() });
+    await sql`create table probe (id text primary key, tenant text references tenants (id) deferrable initially deferred)`.execute(
+      store.db,
+    );
+  });
+  afterEach(async () => t.cleanup());
+
+  const append = (tenant: string, i: number) =>
+    store.transaction(tenant, (s) => s.audit.append([{ type: "test.event", workspace: "wa", data: { i } }], now()));
+  const chainOf = async (tenant: string) => {
+    const events = [];
+    for await (const e of store.scope(tenant).audit.iterate()) events.push(e);
+    return events;
+  };
+  it("a tenant's concurrent transactions share commits, and its chain verifies", async () => {
+    const groups = new TenantGroupCommit(store.db);
+    const transactionIds = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        groups.run("ta", async (db) => {
+          await new TenantScope(db, "ta").audit.append([{ type: "test.event", data: { i } }], now());
+          return (await sql<{ id: string }>`select txid_current()::text as id`.execute(db)).rows[0]?.id;
+        }),
+      ),
+    );
+    expect(new Set(transactionIds).size).toBeLessThan(40);
+    const chain = await chainOf("ta");
+    expect(chain.map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(verifyChain(chain, { seq: 0, hash: genesisHash })).toMatchObject({ ok: true, checked: 40 });
+  });
+
+  it("the store's transactions of a tenant wait for its running group, then commit", async () => {
+    const held = gate();
+    let secondDone = false;
+    const first = store.transaction("ta", async (s) => {
+      await s.audit.append([{ type: "test.first", data: {} }], now());
+      await held.opened;
+    });
+    const second = store
+      .transaction("ta", (s) => s.workspaces.create("wa", "A", now()))
+      .then(() => {
+        secondDone = true;
+      });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(secondDone).toBe(false);
+    held.open();
+    await Promise.all([first, second]);
+    expect((await store.scope("ta").workspaces.list()).map((w) => w.id)).toEqual(["wa"]);
+  });
+
+  it("a transaction that fails rolls back alone; the others of its group commit", async () => {
+    const held = gate();
+    const first = store.transaction("ta", async (s) => {
+      await s.audit.append([{ type: "test.first", data: {} }], now());
+      await held.opened;
+    });
+    const failing = store.transaction("ta", async (s) => {
+      await s.audit.append([{ type: "test.failing", data: {} }], now());
+      throw new Error("refused after writing");
+    });
+    const last = append("ta", 3);
+    held.open();
+    await expect(failing).rejects.toThrow("refused after writing");
+    await Promise.all([first, last]);
+    const chain = await chainOf("ta");
+    expect(chain.map((e) => e.type)).toEqual(["test.first", "test.event"]);
+    expect(verifyChain(chain, { seq: 0, hash: genesisHash })).toMatchObject({ ok: true });
+  });
+
+  it("a first transaction that fails leaves the rest of the queue to run", async () => {
+    const held = gate();
+    const failing = store.transaction("ta", async (s) => {
+      await s.audit.append([{ type: "test.failing", data: {} }], now());
+      await held.opened;
+      throw new Error("first refused");
+    });
+    const next = [append("ta", 1), append("ta", 2)];
+    held.open();
+    await expect(failing).rejects.toThrow("first refused");
+    await Promise.all(next);
+    expect((await chainOf("ta")).map((e) => e.data)).toEqual([{ i: 1 }, { i: 2 }]);
+  });
+
+  it("a COMMIT that fails fails every transaction of its group, and nothing of it is written", async () => {
+    // the group's own connection is only handed to its members: drive one directly
+    const groups = new TenantGroupCommit(store.db);
+    const held = gate();
+    const first = groups.run("ta", async (db) => {
+      await new TenantScope(db, "ta").audit.append([{ type: "test.first", data: {} }], now());
+      await held.opened;
+    });
+    // breaks a deferred foreign key: the statement passes, the COMMIT does not
+    const breaking = groups.run("ta", (db) =>
+      sql`insert into probe (id, tenant) values ('p1', 'no such tenant')`.execute(db),
+    );
+    held.open();
+    const results = await Promise.allSettled([first, breaking]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    expect(await chainOf("ta")).toEqual([]);
+    await append("ta", 1);
+    expect((await chainOf("ta")).map((e) => e.seq)).toEqual([1]);
+  });
+
+  it("tenants do not wait for each other's groups", async () => {
+    const held = gate();
+    const slow = store.transaction("ta", async (s) => {
+      await s.audit.append([{ type: "test.slow", data: {} }], now());
+      await held.opened;
+    });
+    await append("tb", 1);
+    expect((await chainOf("tb")).length).toBe(1);
+    held.open();
+    await slow;
+  });
+
+  it("a transaction begun inside another of the same tenant does not wait for its own group", async () => {
+    await store.transaction("ta", async (s) => {
+      await s.workspaces.create("wa", "A", now());
+      await store.transaction("tb", (u) => u.workspaces.create("wb", "B", now()));
+      await store.transaction("ta", (u) => u.workspaces.create("wc", "C", now()));
+    });
+    expect((await store.scope("ta").workspaces.list()).map((w) => w.id).sort()).toEqual(["wa", "wc"]);
+  });
+
+  it("when no connection can be had, every waiting transaction fails instead of waiting for ever", async () => {
+    const pool = new pg.Pool({
+      connectionString: "postgres://postgres@127.0.0.1:1/none",
+      connectionTimeoutMillis: 2_000,
+    });
+    const unreachable = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const groups = new TenantGroupCommit(unreachable);
+    const results = await Promise.allSettled([1, 2, 3].map(() => groups.run("ta", async () => "written")));
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+    await unreachable.destroy();
+  });
+});
