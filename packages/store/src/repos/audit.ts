@@ -1,5 +1,5 @@
 import { type ChainedAuditEvent, chainHash, genesisHash, newId } from "@tollgate/core";
-import type { Kysely } from "kysely";
+import { type Kysely, PostgresAdapter } from "kysely";
 import { fromJson, toJson } from "../json.js";
 import { prepared } from "../prepared.js";
 import type { NewAuditEvent } from "../records.js";
@@ -64,43 +64,74 @@ export class AuditRepo {
       out.push({ ...body, prevHash: prev, hash });
       prev = hash;
     }
-    await this.insertEvents(out);
-    await prepared(this.db, "audit.setHead", [seq, prev, this.tenantId], (db, [s, h, t]) =>
-      db.updateTable("audit_heads").set({ seq: s, hash: h }).where("tenant_id", "=", t),
-    );
+    await this.insertEventsAndSetHead(out, seq, prev);
     return out;
   }
 
+  /**
+   * The events' rows and the head's new (seq, hash). On PostgreSQL one statement (the INSERT in a
+   * WITH clause of the UPDATE): one round trip less per append, where a tenant's appends run one
+   * after another (its group, or its head row's lock). SQLite has no INSERT in a WITH clause.
+   */
+  private async insertEventsAndSetHead(events: ChainedAuditEvent[], seq: number, hash: string): Promise<void> {
+    const head = [seq, hash, this.tenantId];
+    if (this.db.getExecutor().adapter instanceof PostgresAdapter && events.length <= 4) {
+      const values = [...events.flatMap(this.columns), ...head];
+      const n = events.length;
+      await prepared(this.db, `audit.insertAndSetHead.${n}`, values, (db, slots) => {
+        const [s, h, t] = slots.slice(n * 12);
+        return db
+          .with("inserted", (w) =>
+            w
+              .insertInto("audit_events")
+              .values(events.map((_, i) => this.row(slots.slice(i * 12, i * 12 + 12))))
+              .returning("seq"),
+          )
+          .updateTable("audit_heads")
+          .set({ seq: s, hash: h })
+          .where("tenant_id", "=", t);
+      });
+      return;
+    }
+    await this.insertEvents(events);
+    await prepared(this.db, "audit.setHead", head, (db, [s, h, t]) =>
+      db.updateTable("audit_heads").set({ seq: s, hash: h }).where("tenant_id", "=", t),
+    );
+  }
+
+  private readonly columns = (e: ChainedAuditEvent) => [
+    this.tenantId,
+    e.seq,
+    e.id,
+    e.ts,
+    e.type,
+    e.workspace,
+    e.run,
+    e.call,
+    e.actor,
+    toJson(e.data),
+    e.prevHash,
+    e.hash,
+  ];
+
+  // biome-ignore lint/suspicious/noExplicitAny: slots or the typed values of columns() above
+  private readonly row = (v: any[]) => ({
+    tenant_id: v[0],
+    seq: v[1],
+    id: v[2],
+    ts: v[3],
+    type: v[4],
+    workspace_id: v[5],
+    run_id: v[6],
+    call_id: v[7],
+    actor: v[8],
+    data: v[9],
+    prev_hash: v[10],
+    hash: v[11],
+  });
+
   private async insertEvents(events: ChainedAuditEvent[]): Promise<void> {
-    const columns = (e: ChainedAuditEvent) => [
-      this.tenantId,
-      e.seq,
-      e.id,
-      e.ts,
-      e.type,
-      e.workspace,
-      e.run,
-      e.call,
-      e.actor,
-      toJson(e.data),
-      e.prevHash,
-      e.hash,
-    ];
-    // biome-ignore lint/suspicious/noExplicitAny: slots or the typed values of columns() above
-    const row = (v: any[]) => ({
-      tenant_id: v[0],
-      seq: v[1],
-      id: v[2],
-      ts: v[3],
-      type: v[4],
-      workspace_id: v[5],
-      run_id: v[6],
-      call_id: v[7],
-      actor: v[8],
-      data: v[9],
-      prev_hash: v[10],
-      hash: v[11],
-    });
+    const { columns, row } = this;
     // a governed call appends one or two events at a time: those shapes are prepared once
     const values = events.flatMap(columns);
     if (events.length <= 4) {
