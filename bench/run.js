@@ -84,8 +84,19 @@ async function main() {
   const adminKey = "bench-operator-key";
   // BENCH_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server process.
   const nodeOptions = process.env.BENCH_SERVER_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [];
+  // BENCH_SERVER_DATABASE_URL=postgres://… (an empty database) runs the server on PostgreSQL
+  const serverDatabase = process.env.BENCH_SERVER_DATABASE_URL;
   const server = await child(
-    [...nodeOptions, "packages/cli/bin/tollgate.js", "serve", "--port", "0", "--data-dir", dataDir],
+    [
+      ...nodeOptions,
+      "packages/cli/bin/tollgate.js",
+      "serve",
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+      ...(serverDatabase ? ["--database-url", serverDatabase] : []),
+    ],
     { TOLLGATE_ADMIN_KEY: adminKey },
     /listening on (http:\/\/[^\s]+)/,
   );
@@ -164,6 +175,7 @@ async function main() {
         model: cpus()[0]?.model,
         memoryGiB: Math.round(totalmem() / 2 ** 30),
         node: process.version,
+        store: serverDatabase ? "PostgreSQL" : "SQLite",
       },
       iterations,
       scenarios: [],
@@ -229,7 +241,7 @@ function report(results) {
   const lines = [
     `# Tollgate bench (${new Date().toISOString()})`,
     "",
-    `Machine: ${results.machine.cpus} cores (${results.machine.model}), ${results.machine.memoryGiB} GiB, Node ${results.machine.node}; ${results.iterations} calls per measurement.`,
+    `Machine: ${results.machine.cpus} cores (${results.machine.model}), ${results.machine.memoryGiB} GiB, Node ${results.machine.node}; server store ${results.machine.store}; ${results.iterations} calls per measurement.`,
     "",
     "| scenario | direct p50 | direct p99 | governed p50 | governed p99 | added p50 | added p99 | governed calls/s |",
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
