@@ -8,8 +8,10 @@ interface Member {
   reject(error: unknown): void;
 }
 
-/** transactions of one tenant sharing one COMMIT at most: bounds how long a group holds its locks */
-// (and stays within the 64 subtransactions PostgreSQL caches per session)
+/**
+ * Transactions of one tenant sharing one COMMIT at most: bounds how long a group holds its locks,
+ * and stays within the 64 subtransactions PostgreSQL caches per session.
+ */
 const maxMembers = 32;
 
 /**

@@ -19,6 +19,38 @@ export const toAuditEvent = (r: AuditEventsTable): ChainedAuditEvent => ({
   hash: r.hash,
 });
 
+/** An event's values in the order rowOf names them (twelve per event in a prepared INSERT). */
+const columnsOf = (tenantId: string, e: ChainedAuditEvent) => [
+  tenantId,
+  e.seq,
+  e.id,
+  e.ts,
+  e.type,
+  e.workspace,
+  e.run,
+  e.call,
+  e.actor,
+  toJson(e.data),
+  e.prevHash,
+  e.hash,
+];
+
+// biome-ignore lint/suspicious/noExplicitAny: slots or the typed values of columnsOf() above
+const rowOf = (v: any[]) => ({
+  tenant_id: v[0],
+  seq: v[1],
+  id: v[2],
+  ts: v[3],
+  type: v[4],
+  workspace_id: v[5],
+  run_id: v[6],
+  call_id: v[7],
+  actor: v[8],
+  data: v[9],
+  prev_hash: v[10],
+  hash: v[11],
+});
+
 export interface AuditQuery {
   workspaceId?: string;
   runId?: string;
@@ -76,7 +108,7 @@ export class AuditRepo {
   private async insertEventsAndSetHead(events: ChainedAuditEvent[], seq: number, hash: string): Promise<void> {
     const head = [seq, hash, this.tenantId];
     if (this.db.getExecutor().adapter instanceof PostgresAdapter && events.length <= 4) {
-      const values = [...events.flatMap(this.columns), ...head];
+      const values = [...events.flatMap((e) => columnsOf(this.tenantId, e)), ...head];
       const n = events.length;
       await prepared(this.db, `audit.insertAndSetHead.${n}`, values, (db, slots) => {
         const [s, h, t] = slots.slice(n * 12);
@@ -84,7 +116,7 @@ export class AuditRepo {
           .with("inserted", (w) =>
             w
               .insertInto("audit_events")
-              .values(events.map((_, i) => this.row(slots.slice(i * 12, i * 12 + 12))))
+              .values(events.map((_, i) => rowOf(slots.slice(i * 12, i * 12 + 12))))
               .returning("seq"),
           )
           .updateTable("audit_heads")
@@ -99,39 +131,9 @@ export class AuditRepo {
     );
   }
 
-  private readonly columns = (e: ChainedAuditEvent) => [
-    this.tenantId,
-    e.seq,
-    e.id,
-    e.ts,
-    e.type,
-    e.workspace,
-    e.run,
-    e.call,
-    e.actor,
-    toJson(e.data),
-    e.prevHash,
-    e.hash,
-  ];
-
-  // biome-ignore lint/suspicious/noExplicitAny: slots or the typed values of columns() above
-  private readonly row = (v: any[]) => ({
-    tenant_id: v[0],
-    seq: v[1],
-    id: v[2],
-    ts: v[3],
-    type: v[4],
-    workspace_id: v[5],
-    run_id: v[6],
-    call_id: v[7],
-    actor: v[8],
-    data: v[9],
-    prev_hash: v[10],
-    hash: v[11],
-  });
-
   private async insertEvents(events: ChainedAuditEvent[]): Promise<void> {
-    const { columns, row } = this;
+    const columns = (e: ChainedAuditEvent) => columnsOf(this.tenantId, e);
+    const row = rowOf;
     // a governed call appends one or two events at a time: those shapes are prepared once
     const values = events.flatMap(columns);
     if (events.length <= 4) {
