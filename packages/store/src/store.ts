@@ -3,7 +3,7 @@ import { type Notifications, noNotifications } from "./dialect/notifications.js"
 import { TenantGroupCommit } from "./dialect/tenant-group-commit.js";
 import type { ApiKeyRecord, ApprovalRecord, TenantRecord } from "./records.js";
 import { ApprovalsRepo, toApprovalRecord } from "./repos/approvals.js";
-import { AuditRepo } from "./repos/audit.js";
+import { AuditRepo, type HeldHead } from "./repos/audit.js";
 import { AuditSinksRepo, type AuditSinkRecord, toAuditSinkRecord } from "./repos/audit-sinks.js";
 import { AuditSigningRepo } from "./repos/audit-signing.js";
 import { KeysRepo, toKeyRecord } from "./repos/keys.js";
@@ -55,6 +55,8 @@ export class TenantScope {
   constructor(
     db: Kysely<Database>,
     readonly tenantId: string,
+    /** inside a PostgreSQL commit group: its hold on the tenant's audit head */
+    heldHead?: HeldHead,
   ) {
     if (typeof tenantId !== "string" || tenantId.length === 0) throw new Error("a tenant scope needs a tenant id");
     this.workspaces = new WorkspacesRepo(db, tenantId);
@@ -64,7 +66,7 @@ export class TenantScope {
     this.runs = new RunsRepo(db, tenantId);
     this.toolCalls = new ToolCallsRepo(db, tenantId);
     this.approvals = new ApprovalsRepo(db, tenantId);
-    this.audit = new AuditRepo(db, tenantId);
+    this.audit = new AuditRepo(db, tenantId, heldHead);
     this.notifications = new NotificationsRepo(db, tenantId);
     this.auditSinks = new AuditSinksRepo(db, tenantId);
     this.auditSigning = new AuditSigningRepo(db, tenantId);
@@ -77,7 +79,7 @@ export class TenantScope {
     this.alerts = new AlertsRepo(db, tenantId);
     this.usage = new UsageRepo(db, tenantId);
     this.retention = new RetentionRepo(db, tenantId);
-    this.tenantData = new TenantDataRepo(db, tenantId);
+    this.tenantData = new TenantDataRepo(db, tenantId, heldHead);
   }
 }
 
@@ -104,7 +106,7 @@ export class Store {
   }
 
   transaction<T>(tenantId: string, fn: (scope: TenantScope) => Promise<T>): Promise<T> {
-    if (this.groups) return this.groups.run(tenantId, (db) => fn(new TenantScope(db, tenantId)));
+    if (this.groups) return this.groups.run(tenantId, (db, held) => fn(new TenantScope(db, tenantId, held)));
     return this.db.transaction().execute((trx) => fn(new TenantScope(trx, tenantId)));
   }
 

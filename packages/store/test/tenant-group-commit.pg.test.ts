@@ -90,6 +90,7 @@ describe.skipIf(!pgUrl)("group commit per tenant on PostgreSQL", () => {
     const chain = await chainOf("ta");
     expect(chain.map((e) => e.type)).toEqual(["test.first", "test.event"]);
     expect(verifyChain(chain, { seq: 0, hash: genesisHash })).toMatchObject({ ok: true });
+    await expectHeadAtEnd("ta");
   });
 
   it("a first transaction that fails leaves the rest of the queue to run", async () => {
@@ -124,6 +125,60 @@ describe.skipIf(!pgUrl)("group commit per tenant on PostgreSQL", () => {
     expect(await chainOf("ta")).toEqual([]);
     await append("ta", 1);
     expect((await chainOf("ta")).map((e) => e.seq)).toEqual([1]);
+  });
+
+  /** the head row (read outside any group) is the chain's last event */
+  const expectHeadAtEnd = async (tenant: string) => {
+    const chain = await chainOf(tenant);
+    const last = chain[chain.length - 1];
+    expect(await store.scope(tenant).audit.head()).toEqual({ seq: last?.seq ?? 0, hash: last?.hash ?? genesisHash });
+  };
+
+  it("a group's later appends link to its held head; the head row is written once, before COMMIT", async () => {
+    const held = gate();
+    const first = store.transaction("ta", async (s) => {
+      await s.audit.append([{ type: "test.first", data: {} }], now());
+      await held.opened;
+    });
+    // inside the group, the head is the held one, not the row (written only before COMMIT)
+    const seen = store.transaction("ta", async (s) => {
+      await s.audit.append(
+        [
+          { type: "test.a", data: {} },
+          { type: "test.b", data: {} },
+        ],
+        now(),
+      );
+      return s.audit.head();
+    });
+    const rest = Array.from({ length: 5 }, (_, i) => append("ta", i));
+    held.open();
+    const [, head] = await Promise.all([first, seen, ...rest]);
+    const chain = await chainOf("ta");
+    expect(chain.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(head).toEqual({ seq: 3, hash: chain[2]?.hash });
+    expect(verifyChain(chain, { seq: 0, hash: genesisHash })).toMatchObject({ ok: true, checked: 8 });
+    await expectHeadAtEnd("ta");
+  });
+
+  it("a transaction that took the head row and failed gives it back to the next", async () => {
+    const held = gate();
+    const first = store.transaction("ta", async (s) => {
+      await s.workspaces.create("wa", "A", now());
+      await held.opened;
+    });
+    const taker = store.transaction("ta", async (s) => {
+      await s.audit.append([{ type: "test.taken", data: {} }], now());
+      throw new Error("refused after reserving");
+    });
+    const next = append("ta", 1);
+    held.open();
+    await expect(taker).rejects.toThrow("refused after reserving");
+    await Promise.all([first, next]);
+    const chain = await chainOf("ta");
+    expect(chain.map((e) => [e.seq, e.type])).toEqual([[1, "test.event"]]);
+    expect(verifyChain(chain, { seq: 0, hash: genesisHash })).toMatchObject({ ok: true });
+    await expectHeadAtEnd("ta");
   });
 
   it("tenants do not wait for each other's groups", async () => {

@@ -51,6 +51,31 @@ const rowOf = (v: any[]) => ({
   hash: v[11],
 });
 
+/** The events as links of the chain after `after` (the seq and hash they follow). */
+function linkEvents(events: NewAuditEvent[], after: { seq: number; hash: string }, now: string): ChainedAuditEvent[] {
+  let seq = after.seq;
+  let prev = after.hash;
+  const out: ChainedAuditEvent[] = [];
+  for (const e of events) {
+    seq++;
+    const body = {
+      seq,
+      id: newId("evt"),
+      ts: e.ts ?? now,
+      type: e.type,
+      workspace: e.workspace ?? null,
+      run: e.run ?? null,
+      call: e.call ?? null,
+      actor: e.actor ?? null,
+      data: e.data ?? {},
+    };
+    const hash = chainHash(prev, body);
+    out.push({ ...body, prevHash: prev, hash });
+    prev = hash;
+  }
+  return out;
+}
+
 export interface AuditQuery {
   workspaceId?: string;
   runId?: string;
@@ -58,46 +83,71 @@ export interface AuditQuery {
   limit?: number;
 }
 
+/**
+ * A PostgreSQL commit group's hold on its tenant's chain head (dialect/tenant-group-commit.ts).
+ * Once an append in the group's transaction has reserved the head row, the transaction holds the
+ * row's lock until its COMMIT, so nobody else can append meanwhile: the group's later appends link
+ * to `held` without reading or writing the row, and the group writes the final head once, just
+ * before its COMMIT (`writeHead`), if any append did so. When one of its transactions rolls back,
+ * the group puts back what the hold was before it.
+ */
+export class HeldHead {
+  held: { seq: number; hash: string } | undefined;
+  /** an append linked to `held` since the row was last written: the row must be written again */
+  stale = false;
+}
+
+/** The head row as a group leaves it: the last event's seq and hash. */
+export async function writeHead(
+  db: Kysely<Database>,
+  tenantId: string,
+  head: { seq: number; hash: string },
+): Promise<void> {
+  await prepared(db, "audit.setHead", [head.seq, head.hash, tenantId], (d, [s, h, t]) =>
+    d.updateTable("audit_heads").set({ seq: s, hash: h }).where("tenant_id", "=", t),
+  );
+}
+
 export class AuditRepo {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly tenantId: string,
+    /** set inside a PostgreSQL commit group: appends after the group's first skip the head row */
+    private readonly heldHead?: HeldHead,
   ) {}
 
   /**
    * Appends events to the tenant's chain. Must run inside a transaction. The first statement
    * moves the head's sequence on by the number of events and returns the previous hash: on
    * PostgreSQL that UPDATE holds the head row's lock until commit, SQLite serialises writers, so
-   * two writers can never link to the same predecessor. Three statements per append (four the
-   * first time a tenant writes).
+   * two writers can never link to the same predecessor. Three statements per append on SQLite,
+   * two on PostgreSQL (four and three the first time a tenant writes); inside a PostgreSQL commit
+   * group whose head is held already, one (see HeldHead).
    */
   async append(events: NewAuditEvent[], now: string): Promise<ChainedAuditEvent[]> {
     if (events.length === 0) return [];
-    const head =
-      (await this.reserve(events.length)) ?? (await this.createHead().then(() => this.reserve(events.length)));
-    if (!head) throw new Error(`audit head of tenant ${this.tenantId} could not be reserved`);
-    let seq = Number(head.seq) - events.length;
-    let prev = head.hash;
-    const out: ChainedAuditEvent[] = [];
-    for (const e of events) {
-      seq++;
-      const body = {
-        seq,
-        id: newId("evt"),
-        ts: e.ts ?? now,
-        type: e.type,
-        workspace: e.workspace ?? null,
-        run: e.run ?? null,
-        call: e.call ?? null,
-        actor: e.actor ?? null,
-        data: e.data ?? {},
-      };
-      const hash = chainHash(prev, body);
-      out.push({ ...body, prevHash: prev, hash });
-      prev = hash;
+    const held = this.heldHead?.held;
+    if (this.heldHead && held) {
+      // the group holds the row: link and move the hold on before any await
+      const out = linkEvents(events, held, now);
+      const last = out[out.length - 1] as ChainedAuditEvent;
+      this.heldHead.held = { seq: last.seq, hash: last.hash };
+      this.heldHead.stale = true;
+      await this.insertEvents(out);
+      return out;
     }
-    await this.insertEventsAndSetHead(out, seq, prev);
+    const out = linkEvents(events, await this.reserveLinks(events.length), now);
+    const last = out[out.length - 1] as ChainedAuditEvent;
+    await this.insertEventsAndSetHead(out, last.seq, last.hash);
+    if (this.heldHead) this.heldHead.held = { seq: last.seq, hash: last.hash };
     return out;
+  }
+
+  /** Reserves n links on the head row: the seq and hash the first new event follows. */
+  private async reserveLinks(n: number): Promise<{ seq: number; hash: string }> {
+    const head = (await this.reserve(n)) ?? (await this.createHead().then(() => this.reserve(n)));
+    if (!head) throw new Error(`audit head of tenant ${this.tenantId} could not be reserved`);
+    return { seq: Number(head.seq) - n, hash: head.hash };
   }
 
   /**
@@ -126,9 +176,7 @@ export class AuditRepo {
       return;
     }
     await this.insertEvents(events);
-    await prepared(this.db, "audit.setHead", head, (db, [s, h, t]) =>
-      db.updateTable("audit_heads").set({ seq: s, hash: h }).where("tenant_id", "=", t),
-    );
+    await writeHead(this.db, this.tenantId, { seq, hash });
   }
 
   private async insertEvents(events: ChainedAuditEvent[]): Promise<void> {
@@ -186,6 +234,8 @@ export class AuditRepo {
 
   /** The tenant's chain head: the last seq and its hash (seq 0 and the genesis hash when empty). */
   async head(): Promise<{ seq: number; hash: string }> {
+    // inside a commit group the row is written only before its COMMIT
+    if (this.heldHead?.held) return { ...this.heldHead.held };
     const r = await this.db
       .selectFrom("audit_heads")
       .select(["seq", "hash"])

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../schema.js";
+import type { HeldHead } from "./audit.js";
 
 /**
  * Every table holding a tenant's rows, children before parents (the order deletion runs in).
@@ -57,6 +58,8 @@ export class TenantDataRepo {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly tenantId: string,
+    /** a PostgreSQL commit group's hold on the audit head: let go with the head row */
+    private readonly heldHead?: HeldHead,
   ) {}
 
   /** Every row the tenant owns, table by table (the tenant row without its wrapped key first). */
@@ -95,6 +98,10 @@ export class TenantDataRepo {
     }
     const t = await this.db.deleteFrom("tenants").where("id", "=", this.tenantId).executeTakeFirst();
     counts.tenants = Number(t.numDeletedRows);
+    if (this.heldHead) {
+      this.heldHead.held = undefined;
+      this.heldHead.stale = false;
+    }
     return counts;
   }
 }
