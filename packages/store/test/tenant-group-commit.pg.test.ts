@@ -33,6 +33,21 @@ describe.skipIf(!pgUrl)("group commit per tenant on PostgreSQL", () => {
 
   const append = (tenant: string, i: number) =>
     store.transaction(tenant, (s) => s.audit.append([{ type: "test.event", workspace: "wa", data: { i } }], now()));
+  /** A transaction of the tenant that writes, then keeps its group open until `release()`. */
+  const holdGroup = (tenant: string, write: (s: TenantScope) => Promise<unknown>) => {
+    const held = gate();
+    const done = store.transaction(tenant, async (s) => {
+      await write(s);
+      await held.opened;
+    });
+    return { done, release: held.open };
+  };
+  /** A transaction of the tenant that appends an event, then fails. */
+  const appendThenFail = (tenant: string, type: string, message: string) =>
+    store.transaction(tenant, async (s) => {
+      await s.audit.append([{ type, data: {} }], now());
+      throw new Error(message);
+    });
   const chainOf = async (tenant: string) => {
     const events = [];
     for await (const e of store.scope(tenant).audit.iterate()) events.push(e);
@@ -55,12 +70,8 @@ describe.skipIf(!pgUrl)("group commit per tenant on PostgreSQL", () => {
   });
 
   it("the store's transactions of a tenant wait for its running group, then commit", async () => {
-    const held = gate();
     let secondDone = false;
-    const first = store.transaction("ta", async (s) => {
-      await s.audit.append([{ type: "test.first", data: {} }], now());
-      await held.opened;
-    });
+    const first = holdGroup("ta", (s) => s.audit.append([{ type: "test.first", data: {} }], now()));
     const second = store
       .transaction("ta", (s) => s.workspaces.create("wa", "A", now()))
       .then(() => {
@@ -68,25 +79,18 @@ describe.skipIf(!pgUrl)("group commit per tenant on PostgreSQL", () => {
       });
     await new Promise((r) => setTimeout(r, 200));
     expect(secondDone).toBe(false);
-    held.open();
-    await Promise.all([first, second]);
+    first.release();
+    await Promise.all([first.done, second]);
     expect((await store.scope("ta").workspaces.list()).map((w) => w.id)).toEqual(["wa"]);
   });
 
   it("a transaction that fails rolls back alone; the others of its group commit", async () => {
-    const held = gate();
-    const first = store.transaction("ta", async (s) => {
-      await s.audit.append([{ type: "test.first", data: {} }], now());
-      await held.opened;
-    });
-    const failing = store.transaction("ta", async (s) => {
-      await s.audit.append([{ type: "test.failing", data: {} }], now());
-      throw new Error("refused after writing");
-    });
+    const first = holdGroup("ta", (s) => s.audit.append([{ type: "test.first", data: {} }], now()));
+    const failing = appendThenFail("ta", "test.failing", "refused after writing");
     const last = append("ta", 3);
-    held.open();
+    first.release();
     await expect(failing).rejects.toThrow("refused after writing");
-    await Promise.all([first, last]);
+    await Promise.all([first.done, last]);
     const chain = await chainOf("ta");
     expect(chain.map((e) => e.type)).toEqual(["test.first", "test.event"]);
     expect(verifyChain(chain, { seq: 0, hash: genesisHash })).toMatchObject({ ok: true });
@@ -135,11 +139,7 @@ describe.skipIf(!pgUrl)("group commit per tenant on PostgreSQL", () => {
   };
 
   it("a group's later appends link to its held head; the head row is written once, before COMMIT", async () => {
-    const held = gate();
-    const first = store.transaction("ta", async (s) => {
-      await s.audit.append([{ type: "test.first", data: {} }], now());
-      await held.opened;
-    });
+    const first = holdGroup("ta", (s) => s.audit.append([{ type: "test.first", data: {} }], now()));
     // inside the group, the head is the held one, not the row (written only before COMMIT)
     const seen = store.transaction("ta", async (s) => {
       await s.audit.append(
@@ -152,8 +152,8 @@ describe.skipIf(!pgUrl)("group commit per tenant on PostgreSQL", () => {
       return s.audit.head();
     });
     const rest = Array.from({ length: 5 }, (_, i) => append("ta", i));
-    held.open();
-    const [, head] = await Promise.all([first, seen, ...rest]);
+    first.release();
+    const [, head] = await Promise.all([first.done, seen, ...rest]);
     const chain = await chainOf("ta");
     expect(chain.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(head).toEqual({ seq: 3, hash: chain[2]?.hash });
@@ -162,19 +162,12 @@ describe.skipIf(!pgUrl)("group commit per tenant on PostgreSQL", () => {
   });
 
   it("a transaction that took the head row and failed gives it back to the next", async () => {
-    const held = gate();
-    const first = store.transaction("ta", async (s) => {
-      await s.workspaces.create("wa", "A", now());
-      await held.opened;
-    });
-    const taker = store.transaction("ta", async (s) => {
-      await s.audit.append([{ type: "test.taken", data: {} }], now());
-      throw new Error("refused after reserving");
-    });
+    const first = holdGroup("ta", (s) => s.workspaces.create("wa", "A", now()));
+    const taker = appendThenFail("ta", "test.taken", "refused after reserving");
     const next = append("ta", 1);
-    held.open();
+    first.release();
     await expect(taker).rejects.toThrow("refused after reserving");
-    await Promise.all([first, next]);
+    await Promise.all([first.done, next]);
     const chain = await chainOf("ta");
     expect(chain.map((e) => [e.seq, e.type])).toEqual([[1, "test.event"]]);
     expect(verifyChain(chain, { seq: 0, hash: genesisHash })).toMatchObject({ ok: true });
@@ -182,15 +175,11 @@ describe.skipIf(!pgUrl)("group commit per tenant on PostgreSQL", () => {
   });
 
   it("tenants do not wait for each other's groups", async () => {
-    const held = gate();
-    const slow = store.transaction("ta", async (s) => {
-      await s.audit.append([{ type: "test.slow", data: {} }], now());
-      await held.opened;
-    });
+    const slow = holdGroup("ta", (s) => s.audit.append([{ type: "test.slow", data: {} }], now()));
     await append("tb", 1);
     expect((await chainOf("tb")).length).toBe(1);
-    held.open();
-    await slow;
+    slow.release();
+    await slow.done;
   });
 
   it("a transaction begun inside another of the same tenant does not wait for its own group", async () => {
