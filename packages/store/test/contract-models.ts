@@ -200,8 +200,14 @@ export function modelsContract(name: string, make: () => Promise<TestStore>): vo
         await run(`run_h${i}`, { startedAt: at(i) });
         if (i < 3) await store.scope("ta").runs.end(`run_h${i}`, "succeeded", at(i + 1));
       }
-      const normal = await store.scope("ta").runs.recentEnded("wa", "wf", 10, "run_h0");
+      const normal = await store.scope("ta").runs.recentEnded("wa", "wf", 2);
       expect(normal.map((r) => r.id)).toEqual(["run_h2", "run_h1"]);
+      // the running run_h3 is never part of it
+      expect((await store.scope("ta").runs.recentEnded("wa", "wf", 10)).map((r) => r.id)).toEqual([
+        "run_h2",
+        "run_h1",
+        "run_h0",
+      ]);
     });
 
     it("stores an alert once per dedupe key and acknowledges it once", async () => {

@@ -120,7 +120,11 @@ function readBody(body: Readable, timeout: number): Promise<string> {
       }
       chunks.push(chunk);
     });
-    body.once("end", () => resolve((chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))?.toString("utf8") ?? ""));
+    body.once("end", () => {
+      // most answers arrive in one chunk: no copy then
+      const whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+      resolve(whole.toString("utf8"));
+    });
     body.once("error", (e) => reject(classify(e, timeout)));
   });
 }

@@ -81,7 +81,7 @@ describe("Vault secrets", () => {
 
     const first = vault.getSecret("t", "ws", "token");
     // another replica changed the secret while this read was on its way
-    hear(JSON.stringify({ tenantId: "t", workspaceId: "ws", name: "token" }));
+    hear("t/ws/token"); // the notice as the vault announces it: tenant/workspace/name
     reads[0]?.(oldSealed);
     expect(await first).toBe("old-token");
 
@@ -93,6 +93,13 @@ describe("Vault secrets", () => {
     // a read that overlapped nothing is cached
     expect(await vault.getSecret("t", "ws", "token")).toBe("old-token");
     expect(reads).toHaveLength(2);
+    // until another replica announces a change to it
+    hear("t/ws/token");
+    const third = vault.getSecret("t", "ws", "token");
+    await new Promise((r) => setImmediate(r));
+    expect(reads).toHaveLength(3);
+    reads[2]?.(oldSealed);
+    expect(await third).toBe("old-token");
   });
 
   it("forgets every cached secret of a deleted tenant, and only that tenant's", async () => {

@@ -88,9 +88,9 @@ export class TenantGroupCommit {
                 await sql`rollback`.execute(conn);
                 open = false;
               } else await sql`rollback to savepoint tollgate_tx`.execute(conn);
-              // what it reserved or linked is gone with its writes (the row's lock too, if it took it)
-              head.held = first ? undefined : before.held;
-              head.stale = first ? false : before.stale;
+              // what it reserved or linked is gone with its writes (the row's lock too, if it took
+              // it); a first member started from an empty hold
+              Object.assign(head, before);
               current.reject(outcome.error);
             } else written.push([current, outcome.value]);
             current = undefined;

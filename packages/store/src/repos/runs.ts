@@ -226,22 +226,23 @@ export class RunsRepo {
     );
   }
 
-  /** The recent normal of a workflow: its last ended runs (other than `exceptId`), newest first. */
+  /** The recent normal of a workflow: its last ended runs, newest first. */
   async recentEnded(
     workspaceId: string,
     workflow: string,
     limit: number,
-    exceptId?: string,
   ): Promise<{ id: string; costUsd: number; calls: number }[]> {
-    let q = this.db
+    const rows = await this.db
       .selectFrom("runs")
       .select(["id", "cost_usd", "tool_calls", "model_calls"])
       .where("tenant_id", "=", this.tenantId)
       .where("workspace_id", "=", workspaceId)
       .where("workflow", "=", workflow)
-      .where("status", "!=", "running");
-    if (exceptId) q = q.where("id", "!=", exceptId);
-    const rows = await q.orderBy("started_at", "desc").orderBy("id", "desc").limit(limit).execute();
+      .where("status", "!=", "running")
+      .orderBy("started_at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({
       id: r.id,
       costUsd: Number(r.cost_usd),
