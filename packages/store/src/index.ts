@@ -8,6 +8,7 @@ export type { NewToolCall, ToolCallUpdate } from "./repos/tool-calls.js";
 export type { NewApproval, ApprovalDecision, ApprovalHistoryRow } from "./repos/approvals.js";
 export type { NotificationChannelRecord, OutboxRecord, OutboxStatus } from "./repos/notifications.js";
 export type { AuditQuery } from "./repos/audit.js";
+export { HeadHints } from "./repos/audit.js";
 export type {
   BlanketAcceptance,
   OAuthConnectionRecord,

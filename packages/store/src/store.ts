@@ -3,7 +3,7 @@ import { type Notifications, noNotifications } from "./dialect/notifications.js"
 import { TenantGroupCommit } from "./dialect/tenant-group-commit.js";
 import type { ApiKeyRecord, ApprovalRecord, TenantRecord } from "./records.js";
 import { ApprovalsRepo, toApprovalRecord } from "./repos/approvals.js";
-import { AuditRepo, type HeldHead } from "./repos/audit.js";
+import { AuditRepo, HeadHints, type HeldHead } from "./repos/audit.js";
 import { AuditSinksRepo, type AuditSinkRecord, toAuditSinkRecord } from "./repos/audit-sinks.js";
 import { AuditSigningRepo } from "./repos/audit-signing.js";
 import { KeysRepo, toKeyRecord } from "./repos/keys.js";
@@ -57,6 +57,8 @@ export class TenantScope {
     readonly tenantId: string,
     /** inside a PostgreSQL commit group: its hold on the tenant's audit head */
     heldHead?: HeldHead,
+    /** the store's guesses at each tenant's audit head (repos/audit.ts) */
+    headHints?: HeadHints,
   ) {
     if (typeof tenantId !== "string" || tenantId.length === 0) throw new Error("a tenant scope needs a tenant id");
     this.workspaces = new WorkspacesRepo(db, tenantId);
@@ -66,7 +68,7 @@ export class TenantScope {
     this.runs = new RunsRepo(db, tenantId);
     this.toolCalls = new ToolCallsRepo(db, tenantId);
     this.approvals = new ApprovalsRepo(db, tenantId);
-    this.audit = new AuditRepo(db, tenantId, heldHead);
+    this.audit = new AuditRepo(db, tenantId, heldHead, headHints);
     this.notifications = new NotificationsRepo(db, tenantId);
     this.auditSinks = new AuditSinksRepo(db, tenantId);
     this.auditSigning = new AuditSigningRepo(db, tenantId);
@@ -91,6 +93,8 @@ export class TenantScope {
 export class Store {
   /** PostgreSQL: a tenant's concurrent transactions share one COMMIT (SQLite groups in its driver) */
   private readonly groups: TenantGroupCommit | undefined;
+  /** where each tenant's audit head was last seen: a right guess saves an append its reservation */
+  private readonly headHints = new HeadHints();
 
   constructor(
     readonly db: Kysely<Database>,
@@ -102,12 +106,20 @@ export class Store {
   }
 
   scope(tenantId: string): TenantScope {
-    return new TenantScope(this.db, tenantId);
+    return new TenantScope(this.db, tenantId, undefined, this.headHints);
   }
 
-  transaction<T>(tenantId: string, fn: (scope: TenantScope) => Promise<T>): Promise<T> {
-    if (this.groups) return this.groups.run(tenantId, (db, held) => fn(new TenantScope(db, tenantId, held)));
-    return this.db.transaction().execute((trx) => fn(new TenantScope(trx, tenantId)));
+  async transaction<T>(tenantId: string, fn: (scope: TenantScope) => Promise<T>): Promise<T> {
+    const hints = this.headHints;
+    try {
+      if (this.groups)
+        return await this.groups.run(tenantId, (db, held) => fn(new TenantScope(db, tenantId, held, hints)));
+      return await this.db.transaction().execute((trx) => fn(new TenantScope(trx, tenantId, undefined, hints)));
+    } catch (e) {
+      // its appends were rolled back: a hint pointing past them would only miss
+      hints.forget(tenantId);
+      throw e;
+    }
   }
 
   async createTenant(t: TenantRecord): Promise<void> {

@@ -1,6 +1,7 @@
 import { verifyChain } from "@tollgate/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Store } from "../src/index.js";
+import { sql } from "kysely";
+import { HeadHints, type Store, TenantScope } from "../src/index.js";
 import { auditExportContract } from "./contract-audit-export.js";
 import { changeControlContract } from "./contract-change-control.js";
 import { identityContract } from "./contract-identity.js";
@@ -167,6 +168,55 @@ export function storeContract(name: string, make: () => Promise<TestStore>): voi
       const tampered = [];
       for await (const e of store.scope("ta").audit.iterate()) tampered.push(e);
       expect(verifyChain(tampered)).toMatchObject({ ok: false, firstBadSeq: 11 });
+    });
+
+    it("links every append to the chain's true head when its remembered head is stale", async () => {
+      const append = (type: string) =>
+        store.transaction("ta", (x) => x.audit.append([{ type, workspace: "wa" }], now()));
+      await append("first");
+      // written as another process would: the store's remembered head is now one behind
+      await store.db
+        .transaction()
+        .execute((trx) => new TenantScope(trx, "ta").audit.append([{ type: "elsewhere", workspace: "wa" }], now()));
+      await append("after.elsewhere");
+      await expect(
+        store.transaction("ta", async (x) => {
+          await x.audit.append([{ type: "rolled.back", workspace: "wa" }], now());
+          throw new Error("rolls back");
+        }),
+      ).rejects.toThrow("rolls back");
+      await append("after.rollback");
+      const events = await store.scope("ta").audit.list({});
+      expect(events.map((e) => [e.seq, e.type])).toEqual([
+        [1, "first"],
+        [2, "elsewhere"],
+        [3, "after.elsewhere"],
+        [4, "after.rollback"],
+      ]);
+      expect(verifyChain(events)).toEqual({ ok: true, checked: 4 });
+      expect(await store.scope("ta").audit.head()).toEqual({ seq: 4, hash: events[3]?.hash });
+    });
+
+    it("appends after a remembered head without reserving the head row first", async () => {
+      // rows the append wrote (SQLite) or head row updates (PostgreSQL) within its transaction
+      const writes = (trx: typeof store.db) =>
+        store.dialect === "sqlite"
+          ? sql<{ n: number }>`select total_changes() as n`.execute(trx)
+          : sql<{
+              n: number;
+            }>`select n_tup_upd as n from pg_stat_xact_user_tables where relid = 'audit_heads'::regclass`.execute(trx);
+      const statements = (hints: HeadHints) =>
+        store.db.transaction().execute(async (trx) => {
+          const before = Number((await writes(trx)).rows[0]?.n ?? 0);
+          await new TenantScope(trx, "ta", undefined, hints).audit.append([{ type: "e", workspace: "wa" }], now());
+          return Number((await writes(trx)).rows[0]?.n ?? 0) - before;
+        });
+      await statements(new HeadHints()); // creates the head row
+      const remembered = new HeadHints();
+      const reserved = await statements(remembered); // nothing remembered yet: reserves the row first
+      expect(await statements(remembered)).toBe(reserved - 1);
+      expect(remembered.get("ta")?.seq).toBe(3);
+      expect(verifyChain(await store.scope("ta").audit.list({}))).toEqual({ ok: true, checked: 3 });
     });
 
     it("pages audit events by cursor and filters by run", async () => {

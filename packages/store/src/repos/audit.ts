@@ -1,7 +1,7 @@
 import { type ChainedAuditEvent, chainHash, genesisHash, newId } from "@tollgate/core";
-import { type Kysely, PostgresAdapter } from "kysely";
+import { type Kysely, PostgresAdapter, sql } from "kysely";
 import { fromJson, toJson } from "../json.js";
-import { prepared } from "../prepared.js";
+import { affectedRows, prepared } from "../prepared.js";
 import type { NewAuditEvent } from "../records.js";
 import type { AuditEventsTable, Database } from "../schema.js";
 
@@ -97,6 +97,35 @@ export class HeldHead {
   stale = false;
 }
 
+/**
+ * Where each tenant's chain head was last seen in this process (issue 9): an append links to it
+ * and moves the head row on only if the row is still there (seq and hash), in the statement that
+ * writes the events, instead of first reserving the row in a statement of its own. A hint is
+ * only ever a guess: when another process appended meanwhile, or the transaction that set it
+ * rolled back, the row does not match, nothing is written, and the append reserves the row as
+ * before. So a stale hint costs a statement and never a wrong link. At most `max` tenants are
+ * remembered, the least recently seen forgotten first.
+ */
+export class HeadHints {
+  private readonly heads = new Map<string, { seq: number; hash: string }>();
+
+  constructor(private readonly max = 10_000) {}
+
+  get(tenantId: string): { seq: number; hash: string } | undefined {
+    return this.heads.get(tenantId);
+  }
+
+  set(tenantId: string, head: { seq: number; hash: string }): void {
+    this.heads.delete(tenantId);
+    this.heads.set(tenantId, head);
+    if (this.heads.size > this.max) this.heads.delete(this.heads.keys().next().value as string);
+  }
+
+  forget(tenantId: string): void {
+    this.heads.delete(tenantId);
+  }
+}
+
 /** The head row as a group leaves it: the last event's seq and hash. */
 export async function writeHead(
   db: Kysely<Database>,
@@ -114,15 +143,18 @@ export class AuditRepo {
     private readonly tenantId: string,
     /** set inside a PostgreSQL commit group: appends after the group's first skip the head row */
     private readonly heldHead?: HeldHead,
+    /** the store's guesses at each tenant's head: an append that guesses right skips the reservation */
+    private readonly hints?: HeadHints,
   ) {}
 
   /**
-   * Appends events to the tenant's chain. Must run inside a transaction. The first statement
-   * moves the head's sequence on by the number of events and returns the previous hash: on
-   * PostgreSQL that UPDATE holds the head row's lock until commit, SQLite serialises writers, so
-   * two writers can never link to the same predecessor. Three statements per append on SQLite,
-   * two on PostgreSQL (four and three the first time a tenant writes); inside a PostgreSQL commit
-   * group whose head is held already, one (see HeldHead).
+   * Appends events to the tenant's chain. Must run inside a transaction. Every append moves the
+   * head row on in the statement that links to it, so two writers can never link to the same
+   * predecessor: on PostgreSQL the UPDATE holds the row's lock until commit, SQLite serialises
+   * writers. With a right hint (HeadHints) one statement on PostgreSQL and two on SQLite;
+   * otherwise the head is reserved first (two on PostgreSQL, three on SQLite; one more the first
+   * time a tenant writes); inside a PostgreSQL commit group whose head is held already, one (see
+   * HeldHead).
    */
   async append(events: NewAuditEvent[], now: string): Promise<ChainedAuditEvent[]> {
     if (events.length === 0) return [];
@@ -130,17 +162,81 @@ export class AuditRepo {
     if (this.heldHead && held) {
       // the group holds the row: link and move the hold on before any await
       const out = linkEvents(events, held, now);
-      const last = out[out.length - 1] as ChainedAuditEvent;
-      this.heldHead.held = { seq: last.seq, hash: last.hash };
+      this.heldHead.held = this.linked(out);
       this.heldHead.stale = true;
       await this.insertEvents(out);
       return out;
     }
+    const hint = this.hints?.get(this.tenantId);
+    if (hint) {
+      const out = linkEvents(events, hint, now);
+      if (await this.insertEventsAfter(out, hint)) return this.appended(out);
+      this.hints?.forget(this.tenantId);
+    }
     const out = linkEvents(events, await this.reserveLinks(events.length), now);
     const last = out[out.length - 1] as ChainedAuditEvent;
     await this.insertEventsAndSetHead(out, last.seq, last.hash);
-    if (this.heldHead) this.heldHead.held = { seq: last.seq, hash: last.hash };
+    return this.appended(out);
+  }
+
+  /** The head after `out`, remembered as this tenant's hint. */
+  private linked(out: ChainedAuditEvent[]): { seq: number; hash: string } {
+    const last = out[out.length - 1] as ChainedAuditEvent;
+    const head = { seq: last.seq, hash: last.hash };
+    this.hints?.set(this.tenantId, head);
+    return head;
+  }
+
+  /** Written with the head row: a commit group holds the row from now on. */
+  private appended(out: ChainedAuditEvent[]): ChainedAuditEvent[] {
+    const head = this.linked(out);
+    if (this.heldHead) this.heldHead.held = head;
     return out;
+  }
+
+  /**
+   * The events and the head's new (seq, hash) if the head row is still at `expected`; false, with
+   * nothing written, if it is not. On PostgreSQL one statement: the INSERT reads the UPDATE's
+   * RETURNING in a WITH clause, so it inserts nothing when the row did not match (the UPDATE
+   * waits for a writer holding the row and then sees its new seq). SQLite, which has no UPDATE
+   * in a WITH clause, runs the UPDATE and then the INSERT.
+   */
+  private async insertEventsAfter(
+    events: ChainedAuditEvent[],
+    expected: { seq: number; hash: string },
+  ): Promise<boolean> {
+    const last = events[events.length - 1] as ChainedAuditEvent;
+    const move = [last.seq, last.hash, this.tenantId, expected.seq, expected.hash];
+    const n = events.length;
+    if (this.db.getExecutor().adapter instanceof PostgresAdapter && n <= 4) {
+      const values = [...move, ...events.flatMap((e) => columnsOf(this.tenantId, e))];
+      const r = await prepared(this.db, `audit.insertAfterHead.${n}`, values, (db, v) => ({
+        compile: () => {
+          // a SELECT's parameters are untyped: seq (integer) is cast, the rest are text
+          const rows = events.map((_, i) => {
+            const c = v
+              .slice(5 + i * 12, 17 + i * 12)
+              .map((x, j) => (j === 1 ? sql`cast(${x} as integer)` : sql`${x}`));
+            return sql`select ${sql.join(c)} from moved`;
+          });
+          return sql`with moved as (update audit_heads set seq = ${v[0]}, hash = ${v[1]} where tenant_id = ${v[2]} and seq = ${v[3]} and hash = ${v[4]} returning 1) insert into audit_events (tenant_id, seq, id, ts, type, workspace_id, run_id, call_id, actor, data, prev_hash, hash) ${sql.join(rows, sql` union all `)}`.compile(
+            db,
+          );
+        },
+      }));
+      return affectedRows(r) === n;
+    }
+    const moved = await prepared(this.db, "audit.moveHead", move, (db, [s, h, t, es, eh]) =>
+      db
+        .updateTable("audit_heads")
+        .set({ seq: s, hash: h })
+        .where("tenant_id", "=", t)
+        .where("seq", "=", es)
+        .where("hash", "=", eh),
+    );
+    if (affectedRows(moved) === 0) return false;
+    await this.insertEvents(events);
+    return true;
   }
 
   /** Reserves n links on the head row: the seq and hash the first new event follows. */
