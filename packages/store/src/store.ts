@@ -191,7 +191,8 @@ export class Store {
       .selectFrom("model_calls")
       .select("tenant_id")
       .distinct()
-      .where("status", "=", "executing")
+      // a literal, so both databases see the query is within the partial index model_calls_executing
+      .where("status", "=", sql.lit("executing"))
       .execute();
     return rows.map((r) => r.tenant_id);
   }

@@ -34,6 +34,29 @@ describe("narrower hot-path indexes (SQLite)", () => {
     expect(await plan(`select * from "tool_calls" where "status" = 'succeeded'`)).toEqual(["SCAN tool_calls"]);
   });
 
+  it("start-up recovery finds tenants with executing model calls through their partial index (migration 011)", async () => {
+    const compiled = store.db
+      .selectFrom("model_calls")
+      .select("tenant_id")
+      .distinct()
+      .where("status", "=", sql.lit("executing"))
+      .compile();
+    expect(compiled.sql).toContain(`"status" = 'executing'`);
+    expect(await plan(compiled.sql)).toEqual([expect.stringContaining("USING COVERING INDEX model_calls_executing")]);
+    const perTenant = store.db
+      .selectFrom("model_calls")
+      .selectAll()
+      .where("tenant_id", "=", "ta")
+      .where("status", "=", sql.lit("executing"))
+      .compile();
+    expect(await plan(perTenant.sql.replace("?", "'ta'"))).toEqual([
+      expect.stringContaining("USING INDEX model_calls_executing"),
+    ]);
+    expect(await plan(`select "tenant_id" from "model_calls" where "status" = 'succeeded'`)).toEqual([
+      "SCAN model_calls",
+    ]);
+  });
+
   it("the retention job's first event at or after a time walks the workspace index in seq order", async () => {
     for (const ws of [`"workspace_id" = 'wa'`, `"workspace_id" is null`]) {
       expect(

@@ -9,6 +9,7 @@ import * as changeControl from "./007_change_control.js";
 import * as dataHandling from "./008_data_handling.js";
 import * as partialIdempotencyIndex from "./009_partial_idempotency_index.js";
 import * as narrowerHotIndexes from "./010_narrower_hot_indexes.js";
+import * as executingModelCallsIndex from "./011_executing_model_calls_index.js";
 
 /** Migrations are compiled into the package (no directory scanning), in order. */
 export const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   "008_data_handling": dataHandling,
   "009_partial_idempotency_index": partialIdempotencyIndex,
   "010_narrower_hot_indexes": narrowerHotIndexes,
+  "011_executing_model_calls_index": executingModelCallsIndex,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { fromJson, toJson } from "../json.js";
 import { affectedRows, prepared } from "../prepared.js";
 import type { Database, ModelCallsTable } from "../schema.js";
@@ -215,7 +215,8 @@ export class ModelCallsRepo {
       .selectFrom("model_calls")
       .selectAll()
       .where("tenant_id", "=", this.tenantId)
-      .where("status", "=", "executing")
+      // a literal: within the partial index model_calls_executing (migration 011)
+      .where("status", "=", sql.lit("executing"))
       .execute();
     return rows.map(toRecord);
   }
