@@ -51,6 +51,10 @@ const rowOf = (v: any[]) => ({
   hash: v[11],
 });
 
+/** The audit_events columns in the order of columnsOf, and where seq is among them. */
+const eventColumns = Object.keys(rowOf([]));
+const seqColumn = eventColumns.indexOf("seq");
+
 /** The events as links of the chain after `after` (the seq and hash they follow). */
 function linkEvents(events: NewAuditEvent[], after: { seq: number; hash: string }, now: string): ChainedAuditEvent[] {
   let seq = after.seq;
@@ -212,16 +216,18 @@ export class AuditRepo {
       const values = [...move, ...events.flatMap((e) => columnsOf(this.tenantId, e))];
       const r = await prepared(this.db, `audit.insertAfterHead.${n}`, values, (db, v) => ({
         compile: () => {
-          // a SELECT's parameters are untyped: seq (integer) is cast, the rest are text
+          const moved = sql`update audit_heads set seq = ${v[0]}, hash = ${v[1]}
+            where tenant_id = ${v[2]} and seq = ${v[3]} and hash = ${v[4]} returning 1`;
+          // one SELECT per event, from `moved`: no row when the head did not match. A SELECT's
+          // parameters are untyped, so seq (integer) is cast; the rest are text
           const rows = events.map((_, i) => {
-            const c = v
-              .slice(5 + i * 12, 17 + i * 12)
-              .map((x, j) => (j === 1 ? sql`cast(${x} as integer)` : sql`${x}`));
-            return sql`select ${sql.join(c)} from moved`;
+            const row = v.slice(5 + i * 12, 17 + i * 12);
+            const typed = row.map((x, j) => (j === seqColumn ? sql`cast(${x} as integer)` : sql`${x}`));
+            return sql`select ${sql.join(typed)} from moved`;
           });
-          return sql`with moved as (update audit_heads set seq = ${v[0]}, hash = ${v[1]} where tenant_id = ${v[2]} and seq = ${v[3]} and hash = ${v[4]} returning 1) insert into audit_events (tenant_id, seq, id, ts, type, workspace_id, run_id, call_id, actor, data, prev_hash, hash) ${sql.join(rows, sql` union all `)}`.compile(
-            db,
-          );
+          const columns = sql.join(eventColumns.map((c) => sql.ref(c)));
+          const query = sql`with moved as (${moved}) insert into audit_events (${columns}) ${sql.join(rows, sql` union all `)}`;
+          return query.compile(db);
         },
       }));
       return affectedRows(r) === n;
