@@ -18,10 +18,28 @@ export const noNotifications: Notifications = {
   subscribe: async () => async () => {},
 };
 
+/**
+ * On PostgreSQL. What is published on a channel in one turn of the event loop goes out in one
+ * statement, one NOTIFY per distinct payload as before (so replicas of an older version still
+ * read them): calls that end together cost one round trip between them, not one each.
+ */
 export function postgresNotifications(db: Kysely<Database>, url: string): Notifications {
+  const pending = new Map<string, { payloads: Set<string>; sent: Promise<void> }>();
+  const send = async (channel: string, payloads: Set<string>) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    pending.delete(channel);
+    await sql`select pg_notify(${channel}, p) from unnest(${[...payloads]}::text[]) as p`.execute(db);
+  };
   return {
-    async publish(channel, payload) {
-      await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+    publish(channel, payload) {
+      let batch = pending.get(channel);
+      if (!batch) {
+        const payloads = new Set<string>();
+        batch = { payloads, sent: send(channel, payloads) };
+        pending.set(channel, batch);
+      }
+      batch.payloads.add(payload);
+      return batch.sent;
     },
     async subscribe(channel, onMessage) {
       const client = new pg.Client({ connectionString: url });
