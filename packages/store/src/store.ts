@@ -109,17 +109,12 @@ export class Store {
     return new TenantScope(this.db, tenantId, undefined, this.headHints);
   }
 
-  async transaction<T>(tenantId: string, fn: (scope: TenantScope) => Promise<T>): Promise<T> {
+  transaction<T>(tenantId: string, fn: (scope: TenantScope) => Promise<T>): Promise<T> {
+    // a transaction that rolls back leaves its hint pointing past the chain: the next append's
+    // guarded statement misses once, then reserves (repos/audit.ts HeadHints)
     const hints = this.headHints;
-    try {
-      if (this.groups)
-        return await this.groups.run(tenantId, (db, held) => fn(new TenantScope(db, tenantId, held, hints)));
-      return await this.db.transaction().execute((trx) => fn(new TenantScope(trx, tenantId, undefined, hints)));
-    } catch (e) {
-      // its appends were rolled back: a hint pointing past them would only miss
-      hints.forget(tenantId);
-      throw e;
-    }
+    if (this.groups) return this.groups.run(tenantId, (db, held) => fn(new TenantScope(db, tenantId, held, hints)));
+    return this.db.transaction().execute((trx) => fn(new TenantScope(trx, tenantId, undefined, hints)));
   }
 
   async createTenant(t: TenantRecord): Promise<void> {

@@ -124,10 +124,6 @@ export class HeadHints {
     this.heads.set(tenantId, head);
     if (this.heads.size > this.max) this.heads.delete(this.heads.keys().next().value as string);
   }
-
-  forget(tenantId: string): void {
-    this.heads.delete(tenantId);
-  }
 }
 
 /** The head row as a group leaves it: the last event's seq and hash. */
@@ -175,7 +171,6 @@ export class AuditRepo {
     if (hint) {
       const out = linkEvents(events, hint, now);
       if (await this.insertEventsAfter(out, hint)) return this.appended(out);
-      this.hints?.forget(this.tenantId);
     }
     const out = linkEvents(events, await this.reserveLinks(events.length), now);
     const last = out[out.length - 1] as ChainedAuditEvent;
