@@ -17,6 +17,7 @@ describe("group commit on the embedded store", () => {
   let file: string;
   let db: Kysely<Db>;
   let commits: number;
+  let savepoints: number;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), "tollgate-group-commit-"));
@@ -26,11 +27,13 @@ describe("group commit on the embedded store", () => {
     raw.pragma("foreign_keys = ON");
     const cached = withStatementCache(raw);
     commits = 0;
+    savepoints = 0;
     const counting = {
       raw,
       close: cached.close,
       prepare(text: string) {
         if (text === "commit") commits++;
+        if (text.startsWith("savepoint")) savepoints++;
         return cached.prepare(text);
       },
     };
@@ -41,6 +44,7 @@ describe("group commit on the embedded store", () => {
       db,
     );
     commits = 0;
+    savepoints = 0;
   });
 
   afterEach(async () => {
@@ -86,6 +90,30 @@ describe("group commit on the embedded store", () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected"]);
     expect(committedIds()).toEqual(["a", "c"]);
+  });
+
+  it("takes no savepoint for the transaction that opens a group, one for each later member", async () => {
+    await insert("alone");
+    expect(savepoints).toBe(0);
+    await Promise.all([insert("g1"), insert("g2"), insert("g3")]);
+    expect(savepoints).toBe(2);
+    expect(committedIds()).toEqual(["alone", "g1", "g2", "g3"]);
+  });
+
+  it("rolls back only the transaction that opened a group when it fails, and its group goes on", async () => {
+    const results = await Promise.allSettled([
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto("items").values({ id: "first", parent: null }).execute();
+        throw new Error("changed my mind");
+      }),
+      insert("second"),
+      insert("second"), // duplicate key: fails alone, after the group has a member that committed
+      insert("third"),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled", "rejected", "fulfilled"]);
+    expect(committedIds()).toEqual(["second", "third"]);
+    await db.insertInto("items").values({ id: "plain", parent: null }).execute();
+    expect(committedIds()).toEqual(["plain", "second", "third"]);
   });
 
   it("fails every transaction of a group whose COMMIT fails, and the next group works", async () => {

@@ -18,6 +18,11 @@ export interface SqliteConnectionSource {
  * failed transaction rolls back to its savepoint without touching the others; a failed COMMIT
  * fails every transaction in it. Transactions still run one after another, so each sees the
  * ones before it, exactly as without grouping.
+ *
+ * The transaction that opens a group needs no savepoint: nothing else is in the group yet, so if
+ * it fails the whole SQLite transaction rolls back. A lone transaction (every one at sequential
+ * load) so costs BEGIN and COMMIT only, and its changed pages are not copied into a savepoint's
+ * journal.
  */
 export class GroupCommitSqliteDialect extends SqliteDialect {
   private readonly driver: GroupCommitDriver;
@@ -41,6 +46,8 @@ export class GroupCommitSqliteDialect extends SqliteDialect {
 class Turn implements DatabaseConnection {
   ended = false;
   inTransaction = false;
+  /** this transaction opened its group: it has no savepoint, its rollback is the group's */
+  opensGroup = false;
   /** a plain write made while a group was open: it is durable only when the group commits */
   wroteIntoGroup = false;
 
@@ -120,17 +127,19 @@ class GroupCommitDriver implements Driver {
     const turn = connection as Turn;
     // SQLite itself rolled the open transaction back (an I/O error): its group cannot commit
     if (this.group && !this.source.raw.inTransaction) this.settle(new Error("the open transaction was rolled back"));
-    if (!this.group) {
+    if (this.group) {
+      this.exec("savepoint tollgate_tx");
+    } else {
       this.exec("begin immediate");
       this.group = openGroup();
+      turn.opensGroup = true;
     }
-    this.exec("savepoint tollgate_tx");
     turn.inTransaction = true;
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const turn = connection as Turn;
-    this.exec("release tollgate_tx");
+    if (!turn.opensGroup) this.exec("release tollgate_tx");
     turn.inTransaction = false;
     const group = this.group as Group;
     this.endTurn(turn);
@@ -140,7 +149,11 @@ class GroupCommitDriver implements Driver {
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     const turn = connection as Turn;
     if (turn.ended) return; // its group's COMMIT failed: nothing is left to roll back
-    if (turn.inTransaction && this.source.raw.inTransaction) {
+    if (turn.inTransaction && turn.opensGroup) {
+      // nothing but this transaction is in the group: it all goes, and no group is left open
+      if (this.source.raw.inTransaction) this.exec("rollback");
+      this.settle();
+    } else if (turn.inTransaction && this.source.raw.inTransaction) {
       this.exec("rollback to tollgate_tx");
       this.exec("release tollgate_tx");
     }
