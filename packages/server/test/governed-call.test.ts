@@ -124,12 +124,19 @@ describe("the governed tool call over the HTTP API", () => {
     expect(JSON.stringify(missing.errors)).toContain("title");
   });
 
-  it("stops a run at its tool-call budget with a typed stop reason", async () => {
-    const small = workflowYaml(h.systems.url)
+  // with a loop guard the reservation is a statement of its own; without one it rides with the call's row
+  const guards = [
+    ["with a loop guard", "guarded", (m: string) => m],
+    ["without a loop guard", "unguarded", (m: string) => m.replace(/, maxRepeats: \d+/, "")],
+  ] as const;
+
+  it.each(guards)("stops a run at its tool-call budget with a typed stop reason, %s", async (_, name, guard) => {
+    const small = guard(workflowYaml(h.systems.url))
       .replace(/toolCalls: 40/, "toolCalls: 3")
-      .replace("name: support-triage", "name: tiny-budget");
-    await ws.admin.putWorkflow("support", "tiny-budget", small);
-    const run = await ws.agent.startRun({ workspace: "support", workflow: "tiny-budget" });
+      .replace("name: support-triage", `name: tiny-budget-${name}`);
+    expect(small.includes("maxRepeats")).toBe(name === "guarded");
+    await ws.admin.putWorkflow("support", `tiny-budget-${name}`, small);
+    const run = await ws.agent.startRun({ workspace: "support", workflow: `tiny-budget-${name}` });
     for (const id of ["T-1001", "T-1002", "T-1003"]) await ws.agent.callTool(run.id, "helpdesk.get_ticket", { id });
     const over = await problemOf(ws.agent.callTool(run.id, "helpdesk.get_ticket", { id: "T-1004" }));
     expect(over).toMatchObject({ status: 429, code: "budget_exceeded", stopReason: "tool_calls_exceeded" });
@@ -143,17 +150,19 @@ describe("the governed tool call over the HTTP API", () => {
     );
   });
 
-  it("never overspends a budget under 50 parallel calls", async () => {
-    const small = workflowYaml(h.systems.url)
+  it.each(guards)("never overspends a budget under 50 parallel calls, %s", async (_, name, guard) => {
+    const small = guard(workflowYaml(h.systems.url))
       .replace(/toolCalls: 40/, "toolCalls: 5")
-      .replace("name: support-triage", "name: parallel-budget");
-    await ws.admin.putWorkflow("support", "parallel-budget", small);
-    const run = await ws.agent.startRun({ workspace: "support", workflow: "parallel-budget" });
+      .replace("name: support-triage", `name: parallel-budget-${name}`);
+    expect(small.includes("maxRepeats")).toBe(name === "guarded");
+    await ws.admin.putWorkflow("support", `parallel-budget-${name}`, small);
+    const run = await ws.agent.startRun({ workspace: "support", workflow: `parallel-budget-${name}` });
+    const before = h.systems.count("tracker", "GET");
     const results = await Promise.allSettled(
       Array.from({ length: 50 }, (_, i) => ws.agent.callTool(run.id, "tracker.search_issues", { q: `q${i}` })),
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(5);
-    expect(h.systems.count("tracker", "GET")).toBe(5);
+    expect(h.systems.count("tracker", "GET") - before).toBe(5);
     expect((await ws.agent.getRun(run.id)).usage.toolCalls).toBe(5);
   });
 

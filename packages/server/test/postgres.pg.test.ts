@@ -31,12 +31,17 @@ describe.skipIf(!pgUrl)("the governed call on PostgreSQL", () => {
     expect(await ws.auditor.verifyAudit("pgws")).toMatchObject({ ok: true });
   });
 
-  it("never overspends a budget under parallel calls", async () => {
-    const small = workflowYaml(h.systems.url)
+  // with a loop guard the reservation is a statement of its own; without one it rides in the call row's INSERT
+  it.each([
+    ["with a loop guard", "guarded", (m: string) => m],
+    ["without a loop guard", "unguarded", (m: string) => m.replace(/, maxRepeats: \d+/, "")],
+  ] as const)("never overspends a budget under parallel calls, %s", async (_, name, guard) => {
+    const small = guard(workflowYaml(h.systems.url))
       .replace(/toolCalls: 40/, "toolCalls: 4")
-      .replace("name: support-triage", "name: pg-budget");
-    await ws.admin.putWorkflow("pgws", "pg-budget", small);
-    const run = await ws.agent.startRun({ workspace: "pgws", workflow: "pg-budget" });
+      .replace("name: support-triage", `name: pg-budget-${name}`);
+    expect(small.includes("maxRepeats")).toBe(name === "guarded");
+    await ws.admin.putWorkflow("pgws", `pg-budget-${name}`, small);
+    const run = await ws.agent.startRun({ workspace: "pgws", workflow: `pg-budget-${name}` });
     const before = h.systems.count("tracker", "GET");
     const results = await Promise.allSettled(
       Array.from({ length: 40 }, (_, i) => ws.agent.callTool(run.id, "tracker.search_issues", { q: `p${i}` })),

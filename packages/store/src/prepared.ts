@@ -60,8 +60,8 @@ function compile(
   const query = build(db, slots).compile();
   const used = new Set<number>();
   const params = query.parameters.map((p) => {
-    if (typeof p === "string" && p.startsWith(slotPrefix)) {
-      const slot = Number(p.slice(slotPrefix.length));
+    if (isSlot(p)) {
+      const slot = Number((p as string).slice(slotPrefix.length));
       used.add(slot);
       return { slot };
     }
@@ -70,6 +70,11 @@ function compile(
   // a value the query never binds would be silently dropped: refuse the query instead
   if (used.size !== count) throw new Error(`prepared query ${key} binds ${used.size} of its ${count} values`);
   return { sql: query.sql, params };
+}
+
+/** Whether a value handed to `build` is a slot (a placeholder for a value), not a constant of the query. */
+export function isSlot(value: unknown): boolean {
+  return typeof value === "string" && value.startsWith(slotPrefix);
 }
 
 /** Rows an UPDATE or DELETE run through `prepared` touched. */

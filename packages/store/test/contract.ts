@@ -1,6 +1,7 @@
 import { verifyChain } from "@tollgate/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sql } from "kysely";
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { HeadHints, type Store, TenantScope } from "../src/index.js";
 import { auditExportContract } from "./contract-audit-export.js";
 import { changeControlContract } from "./contract-change-control.js";
@@ -106,6 +107,77 @@ export function storeContract(name: string, make: () => Promise<TestStore>): voi
       await expect(
         s.toolCalls.insert({ ...base, id: "call_4", status: "succeeded", idempotencyKey: "k1" }),
       ).rejects.toThrow();
+    });
+
+    it("reserves a tool call with its row: the row is written only when the reservation is taken", async () => {
+      const s = store.scope("ta");
+      await s.runs.create(newRun("run_r"));
+      const call = (id: string) => ({
+        id,
+        workspaceId: "wa",
+        runId: "run_r",
+        tool: "tracker.search_issues",
+        class: "READ",
+        args: { q: 'it\'s "quoted"' },
+        argsSealed: null,
+        argsHash: "h1",
+        decision: "allow",
+        rules: ["r1"],
+        reason: "default",
+        status: "executing" as const,
+        approvalId: null,
+        idempotencyKey: `k-${id}`,
+        requestedBy: "key_1",
+        createdAt: now(),
+        startedAt: now(),
+        actingAs: "user:ana",
+      });
+      const taken = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          store.transaction("ta", (x) => x.toolCalls.insertReserving(call(`call_r${i}`), 4)),
+        ),
+      );
+      expect(taken.filter(Boolean)).toHaveLength(4);
+      expect((await s.runs.get("run_r"))?.toolCalls).toBe(4);
+      const written = (await Promise.all(taken.map((_, i) => s.toolCalls.get(`call_r${i}`)))).filter(Boolean);
+      expect(written).toHaveLength(4);
+      expect(written[0]).toMatchObject({
+        args: { q: 'it\'s "quoted"' },
+        rules: ["r1"],
+        status: "executing",
+        idempotencyKey: `k-${written[0]?.id}`,
+        result: null,
+        error: null,
+        attempts: 0,
+        finishedAt: null,
+        actingAs: "user:ana",
+        tenantId: "ta",
+      });
+      // uncapped, and a run that has ended: nothing reserved, nothing written
+      expect(await s.toolCalls.insertReserving({ ...call("call_u"), idempotencyKey: null }, undefined)).toBe(true);
+      await s.runs.end("run_r", "stopped", now());
+      expect(await s.toolCalls.insertReserving({ ...call("call_e"), idempotencyKey: null }, undefined)).toBe(false);
+      expect(await s.toolCalls.get("call_e")).toBeUndefined();
+      expect((await s.runs.get("run_r"))?.toolCalls).toBe(5);
+      if (store.dialect === "postgres") {
+        // one round trip: the reservation rides in the INSERT's WITH clause
+        const query = vi.spyOn(pg.Client.prototype, "query");
+        await s.runs.create(newRun("run_one"));
+        const sent = await store.db.transaction().execute(async (trx) => {
+          const before = query.mock.calls.length;
+          const ok = await new TenantScope(trx, "ta").toolCalls.insertReserving(
+            { ...call("call_one"), runId: "run_one", idempotencyKey: null },
+            undefined,
+          );
+          return ok && query.mock.calls.length - before;
+        });
+        query.mockRestore();
+        expect(sent).toBe(1);
+      }
+      // another tenant's run is not reserved from here
+      expect(
+        await store.scope("tb").toolCalls.insertReserving({ ...call("call_t"), idempotencyKey: null }, undefined),
+      ).toBe(false);
     });
 
     it("decides an approval only once", async () => {

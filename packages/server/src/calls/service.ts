@@ -481,12 +481,15 @@ export class CallService {
       let rules = decision.rules;
       let reason = decision.reason;
       let loop = false;
-      if (effect !== "block") {
+      const maxRepeats = wf.budgets.maxRepeats;
+      // the loop guard counts earlier calls once the reservation has locked the run row; without
+      // a guard, the reservation rides with the call row's INSERT (one statement on PostgreSQL)
+      const reserveWithRow = effect !== "block" && maxRepeats === undefined;
+      if (effect !== "block" && maxRepeats !== undefined) {
         if (!(await s.runs.reserveToolCall(run.id, wf.budgets.toolCalls)))
           return { stop: "tool_calls_exceeded" as const };
-        const maxRepeats = wf.budgets.maxRepeats;
-        const repeats = maxRepeats === undefined ? 0 : await s.toolCalls.countRepeats(run.id, action.id, argsHash);
-        if (maxRepeats !== undefined && repeats >= maxRepeats) {
+        const repeats = await s.toolCalls.countRepeats(run.id, action.id, argsHash);
+        if (repeats >= maxRepeats) {
           effect = "block";
           loop = true;
           rules = ["loop_guard"];
@@ -515,7 +518,9 @@ export class CallService {
         startedAt: status === "executing" ? now : null,
         actingAs: run.actingAs,
       } as const;
-      await s.toolCalls.insert(record);
+      if (!reserveWithRow) await s.toolCalls.insert(record);
+      else if (!(await s.toolCalls.insertReserving(record, wf.budgets.toolCalls)))
+        return { stop: "tool_calls_exceeded" as const };
       if (loop) await s.toolCalls.update(id, { error: { code: "loop_detected", message: reason } });
       const events = [
         {

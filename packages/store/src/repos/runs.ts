@@ -4,6 +4,23 @@ import { affectedRows, prepared } from "../prepared.js";
 import type { RunRecord, RunStatus, RunVersions } from "../records.js";
 import type { Database, RunsTable } from "../schema.js";
 
+/**
+ * The conditional UPDATE that takes one tool call from a run's budget: `v` holds the tenant, the
+ * run and, when `capped`, the cap. Shared with the intent's one-statement form
+ * (ToolCallsRepo.insertReserving).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: prepared slots stand in for the values
+export function reserveToolCallQuery(db: Kysely<Database>, v: any[], capped: boolean) {
+  let q = db
+    .updateTable("runs")
+    .set({ tool_calls: sql`tool_calls + 1` })
+    .where("tenant_id", "=", v[0])
+    .where("id", "=", v[1])
+    .where("status", "=", "running");
+  if (capped) q = q.where("tool_calls", "<", v[2]);
+  return q;
+}
+
 const toRecord = (r: RunsTable): RunRecord => ({
   id: r.id,
   tenantId: r.tenant_id,
@@ -169,16 +186,7 @@ export class RunsRepo {
       this.db,
       `runs.reserveToolCall:${cap === undefined ? "uncapped" : "capped"}`,
       values,
-      (db, v) => {
-        let q = db
-          .updateTable("runs")
-          .set({ tool_calls: sql`tool_calls + 1` })
-          .where("tenant_id", "=", v[0])
-          .where("id", "=", v[1])
-          .where("status", "=", "running");
-        if (cap !== undefined) q = q.where("tool_calls", "<", v[2]);
-        return q;
-      },
+      (db, v) => reserveToolCallQuery(db, v, cap !== undefined),
     );
     return affectedRows(r) > 0;
   }

@@ -1,8 +1,9 @@
-import type { Kysely } from "kysely";
+import { type Kysely, PostgresAdapter, sql } from "kysely";
 import { fromJson, toJson } from "../json.js";
-import { affectedRows, prepared } from "../prepared.js";
+import { affectedRows, isSlot, prepared } from "../prepared.js";
 import type { ToolCallRecord, ToolCallStatus } from "../records.js";
 import type { Database, ToolCallsTable } from "../schema.js";
+import { RunsRepo, reserveToolCallQuery } from "./runs.js";
 
 export const toToolCallRecord = (r: ToolCallsTable): ToolCallRecord => ({
   id: r.id,
@@ -47,6 +48,56 @@ export interface ToolCallUpdate {
   argsSealed?: null;
 }
 
+/** A call's values in the order rowOf names them (nineteen in a prepared INSERT). */
+const valuesOf = (tenantId: string, c: NewToolCall) => [
+  c.id,
+  tenantId,
+  c.workspaceId,
+  c.runId,
+  c.tool,
+  c.class,
+  toJson(c.args),
+  c.argsSealed,
+  c.argsHash,
+  c.decision,
+  toJson(c.rules),
+  c.reason,
+  c.status,
+  c.approvalId,
+  c.idempotencyKey,
+  c.requestedBy,
+  c.createdAt,
+  c.startedAt,
+  c.actingAs ?? null,
+];
+
+// biome-ignore lint/suspicious/noExplicitAny: slots or the values of valuesOf() above
+const rowOf = (v: any[]) => ({
+  id: v[0],
+  tenant_id: v[1],
+  workspace_id: v[2],
+  run_id: v[3],
+  tool: v[4],
+  class: v[5],
+  args: v[6],
+  args_sealed: v[7],
+  args_hash: v[8],
+  decision: v[9],
+  rules: v[10],
+  reason: v[11],
+  status: v[12],
+  result: null,
+  error: null,
+  approval_id: v[13],
+  idempotency_key: v[14],
+  attempts: 0,
+  requested_by: v[15],
+  created_at: v[16],
+  started_at: v[17],
+  finished_at: null,
+  acting_as: v[18],
+});
+
 export class ToolCallsRepo {
   constructor(
     private readonly db: Kysely<Database>,
@@ -54,54 +105,41 @@ export class ToolCallsRepo {
   ) {}
 
   async insert(c: NewToolCall): Promise<void> {
-    const values = [
-      c.id,
-      this.tenantId,
-      c.workspaceId,
-      c.runId,
-      c.tool,
-      c.class,
-      toJson(c.args),
-      c.argsSealed,
-      c.argsHash,
-      c.decision,
-      toJson(c.rules),
-      c.reason,
-      c.status,
-      c.approvalId,
-      c.idempotencyKey,
-      c.requestedBy,
-      c.createdAt,
-      c.startedAt,
-      c.actingAs ?? null,
-    ];
-    await prepared(this.db, "toolCalls.insert", values, (db, v) =>
-      db.insertInto("tool_calls").values({
-        id: v[0],
-        tenant_id: v[1],
-        workspace_id: v[2],
-        run_id: v[3],
-        tool: v[4],
-        class: v[5],
-        args: v[6],
-        args_sealed: v[7],
-        args_hash: v[8],
-        decision: v[9],
-        rules: v[10],
-        reason: v[11],
-        status: v[12],
-        result: null,
-        error: null,
-        approval_id: v[13],
-        idempotency_key: v[14],
-        attempts: 0,
-        requested_by: v[15],
-        created_at: v[16],
-        started_at: v[17],
-        finished_at: null,
-        acting_as: v[18],
-      }),
+    await prepared(this.db, "toolCalls.insert", valuesOf(this.tenantId, c), (db, v) =>
+      db.insertInto("tool_calls").values(rowOf(v)),
     );
+  }
+
+  /**
+   * The intent of a call the loop guard does not count: takes one tool call from the run's
+   * budget (as RunsRepo.reserveToolCall) and inserts the call's row. False, with nothing written,
+   * when the run is not running or its cap is reached. On PostgreSQL one statement (the INSERT
+   * selects from the run's UPDATE in a WITH clause, so it inserts nothing when the run did not
+   * match): a round trip less per governed call. SQLite, which has no UPDATE in a WITH clause,
+   * runs the UPDATE and then the INSERT.
+   */
+  async insertReserving(c: NewToolCall, cap: number | undefined): Promise<boolean> {
+    const reserve = cap === undefined ? [this.tenantId, c.runId] : [this.tenantId, c.runId, cap];
+    if (!(this.db.getExecutor().adapter instanceof PostgresAdapter)) {
+      if (!(await new RunsRepo(this.db, this.tenantId).reserveToolCall(c.runId, cap))) return false;
+      await this.insert(c);
+      return true;
+    }
+    const values = [...reserve, ...valuesOf(this.tenantId, c)];
+    const capped = cap !== undefined;
+    const r = await prepared(this.db, `toolCalls.insertReserving:${capped}`, values, (db, v) => ({
+      compile: () => {
+        const row = Object.entries(rowOf(v.slice(reserve.length)));
+        const columns = sql.join(row.map(([column]) => sql.ref(column)));
+        // every bound column is text, as an untyped SELECT parameter is; the constants are literals
+        const selected = sql.join(row.map(([, value]) => (isSlot(value) ? sql`${value}` : sql.lit(value))));
+        const reserved = reserveToolCallQuery(db, v, capped).returning(sql<number>`1`.as("one"));
+        return sql`with reserved as (${reserved}) insert into tool_calls (${columns}) select ${selected} from reserved`.compile(
+          db,
+        );
+      },
+    }));
+    return affectedRows(r) === 1;
   }
 
   async get(id: string): Promise<ToolCallRecord | undefined> {
