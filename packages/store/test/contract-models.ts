@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Store } from "../src/index.js";
 import type { TestStore } from "./stores.js";
 
@@ -98,6 +99,25 @@ export function modelsContract(name: string, make: () => Promise<TestStore>): vo
       expect(await s.modelConfig.reserveSpend("wa", "2026-01-01", -0.2, 0.5)).toBe(true);
       expect(await s.modelConfig.spend("wa", "2026-01-01")).toBeCloseTo(0.3, 9);
       expect(await store.scope("tb").modelConfig.spend("wa", "2026-01-01")).toBe(0);
+    });
+
+    it("refuses a period's first reservation that alone passes the cap, and takes one that fits exactly", async () => {
+      const s = store.scope("ta");
+      expect(await s.modelConfig.reserveSpend("wa", "2026-02", 0.6, 0.5)).toBe(false);
+      expect(await s.modelConfig.spend("wa", "2026-02")).toBe(0);
+      expect(await s.modelConfig.reserveSpend("wa", "2026-02", 0.5, 0.5)).toBe(true);
+      expect(await s.modelConfig.reserveSpend("wa", "2026-02", 0.01, 0.5)).toBe(false);
+      expect(await s.modelConfig.reserveSpend("wa", "2026-02", 7, null)).toBe(true);
+      expect(await s.modelConfig.spend("wa", "2026-02")).toBeCloseTo(7.5, 9);
+      if (store.dialect === "postgres") {
+        // one round trip: the row is created or added to in one upsert
+        const query = vi.spyOn(pg.Client.prototype, "query");
+        const before = query.mock.calls.length;
+        expect(await s.modelConfig.reserveSpend("wa", "2026-03", 0.1, 0.5)).toBe(true);
+        const sent = query.mock.calls.length - before;
+        query.mockRestore();
+        expect(sent).toBe(1);
+      }
     });
 
     it("reserves model calls and cost on the run atomically, then settles", async () => {

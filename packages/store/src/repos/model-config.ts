@@ -146,30 +146,28 @@ export class ModelConfigRepo {
 
   /**
    * Adds `usd` to the workspace's spend of a period ("2026-01-31", "2026-01") in one conditional
-   * UPDATE, so replicas cannot race past the cap. A negative amount (a settlement below the
-   * reservation) always applies. False when the cap would be passed.
+   * upsert, so replicas cannot race past the cap: the period's row is created with `usd`, or
+   * `usd` is added to it only where the sum stays within the cap. A negative amount (a settlement
+   * below the reservation) always applies. False when the cap would be passed.
    */
   async reserveSpend(workspaceId: string, period: string, usd: number, cap: number | null): Promise<boolean> {
-    await prepared(this.db, "modelConfig.openSpend", [this.tenantId, workspaceId, period], (db, [t, w, p]) =>
-      db
-        .insertInto("workspace_spend")
-        .values({ tenant_id: t, workspace_id: w, period: p, cost_usd: 0 })
-        .onConflict((oc) => oc.columns(["tenant_id", "workspace_id", "period"]).doNothing()),
-    );
     const capped = cap !== null && usd > 0;
     // a hair of tolerance so a reservation that fits exactly is not lost to float rounding
-    const values = capped
-      ? [usd, this.tenantId, workspaceId, period, usd, cap + 1e-9]
-      : [usd, this.tenantId, workspaceId, period];
-    const r = await prepared(this.db, `modelConfig.reserveSpend:${capped}`, values, (db, v) => {
-      const q = db
-        .updateTable("workspace_spend")
-        .set({ cost_usd: sql`cost_usd + ${v[0]}` })
-        .where("tenant_id", "=", v[1])
-        .where("workspace_id", "=", v[2])
-        .where("period", "=", v[3]);
-      return capped ? q.where(sql<boolean>`cost_usd + ${v[4]} <= ${v[5]}`) : q;
-    });
+    const limit = capped ? cap + 1e-9 : undefined;
+    // a period's first reservation is the whole sum: refused here when it alone passes the cap
+    if (limit !== undefined && usd > limit) return false;
+    const values = [this.tenantId, workspaceId, period, usd, ...(limit === undefined ? [] : [limit])];
+    const r = await prepared(this.db, `modelConfig.reserveSpend:${capped}`, values, (db, v) =>
+      db
+        .insertInto("workspace_spend")
+        .values({ tenant_id: v[0], workspace_id: v[1], period: v[2], cost_usd: v[3] })
+        .onConflict((oc) => {
+          const add = oc
+            .columns(["tenant_id", "workspace_id", "period"])
+            .doUpdateSet({ cost_usd: sql`workspace_spend.cost_usd + excluded.cost_usd` });
+          return capped ? add.where(sql<boolean>`workspace_spend.cost_usd + excluded.cost_usd <= ${v[4]}`) : add;
+        }),
+    );
     return affectedRows(r) > 0;
   }
 
