@@ -63,3 +63,25 @@ export async function pairedCalls(n, parallel, direct, governed, { block = 250, 
   const gs = stats(g.samples, g.seconds);
   return { direct: ds, governed: gs, added: { p50: gs.p50 - ds.p50, p99: gs.p99 - ds.p99 } };
 }
+
+/** One of the server's stage histograms (GET /metrics): sum and count per stage. */
+export async function stageTotals(pool, metric = "tollgate_call_stage_seconds") {
+  const r = await pool.request({ method: "GET", path: "/metrics" });
+  const text = await r.body.text();
+  const totals = {};
+  for (const m of text.matchAll(new RegExp(`^${metric}_(sum|count)\\{stage="(\\w+)"\\} (\\S+)$`, "gm"))) {
+    totals[m[2]] ??= { sum: 0, count: 0 };
+    totals[m[2]][m[1]] = Number(m[3]);
+  }
+  return totals;
+}
+
+/** Mean milliseconds per call in each stage between two readings of the histograms. */
+export function stageMeans(before, after) {
+  const means = {};
+  for (const [stage, a] of Object.entries(after)) {
+    const b = before[stage] ?? { sum: 0, count: 0 };
+    if (a.count > b.count) means[stage] = ((a.sum - b.sum) / (a.count - b.count)) * 1000;
+  }
+  return means;
+}

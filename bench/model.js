@@ -4,7 +4,7 @@
 // (examples/support-triage) runs in a child process of its own (fake-model-process.js) and
 // answers at once.
 import { Pool } from "undici";
-import { pairedCalls, timeCalls } from "./measure.js";
+import { pairedCalls, stageMeans, stageTotals, timeCalls } from "./measure.js";
 
 const prompt = {
   model: "gpt-4o-mini",
@@ -26,8 +26,14 @@ async function firstByte(pool, path, headers) {
   return first;
 }
 
-/** Scenarios (same shape as run.js's) for streamed model calls, direct and through the proxy. */
-export async function modelScenarios({ url, admin, agentKey, iterations, warmup, concurrency, child }) {
+const stagesMetric = "tollgate_model_call_stage_seconds";
+
+/**
+ * Scenarios (same shape as run.js's) for streamed model calls, direct and through the proxy. The
+ * sequential one also says where a call's time goes inside the server (its stage histogram) and
+ * the server's CPU per call, from `serverCpu()` (seconds used so far, undefined where unknown).
+ */
+export async function modelScenarios({ url, admin, agentKey, iterations, warmup, concurrency, child, serverCpu }) {
   const provider = await child(["bench/fake-model-process.js"], {}, /^(\{.*\})$/m);
   const model = JSON.parse(provider.match[1]);
   try {
@@ -59,10 +65,29 @@ export async function modelScenarios({ url, admin, agentKey, iterations, warmup,
       ["sequential", 1],
       [`${concurrency} concurrent callers`, concurrency],
     ]) {
-      scenarios.push({
+      const before = await stageTotals(governed, stagesMetric);
+      let cpu = 0;
+      const around = () => {
+        const start = serverCpu();
+        return () => {
+          cpu += (serverCpu() ?? Number.NaN) - (start ?? Number.NaN);
+        };
+      };
+      const m = await pairedCalls(iterations, parallel, directCall, governedCall, { around });
+      if (!Number.isNaN(cpu)) m.governed.cpuMsPerCall = { server: (cpu / iterations) * 1000 };
+      const scenario = {
         name: `streamed model call, time to first byte (OpenAI SSE through the model proxy), ${label}`,
-        ...(await pairedCalls(iterations, parallel, directCall, governedCall)),
-      });
+        ...m,
+      };
+      if (parallel === 1)
+        Object.assign(scenario, {
+          stages: stageMeans(before, await stageTotals(governed, stagesMetric)),
+          stagesOf: "a sequential streamed model call",
+          stagesMetric,
+          stagesNote:
+            "`intent` is everything before the provider is asked, `first_token` the provider's first chunk after that, `total` the whole call to its settlement after the last chunk.",
+        });
+      scenarios.push(scenario);
     }
     await direct.close();
     await governed.close();

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 import { microFigures } from "./micro.js";
 import { mcpScenarios } from "./mcp.js";
-import { pairedCalls, timeCalls } from "./measure.js";
+import { pairedCalls, stageMeans, stageTotals, timeCalls } from "./measure.js";
 import { modelScenarios } from "./model.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -36,18 +36,6 @@ function child(args, env, ready) {
   });
 }
 
-/** The server's own stage histograms (GET /metrics): sum and count per stage. */
-async function stageTotals(pool) {
-  const r = await pool.request({ method: "GET", path: "/metrics" });
-  const text = await r.body.text();
-  const totals = {};
-  for (const m of text.matchAll(/^tollgate_call_stage_seconds_(sum|count)\{stage="(\w+)"\} (\S+)$/gm)) {
-    totals[m[2]] ??= { sum: 0, count: 0 };
-    totals[m[2]][m[1]] = Number(m[3]);
-  }
-  return totals;
-}
-
 /**
  * CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux only;
  * undefined elsewhere). Steadier than latency on a shared machine: it says what a call costs.
@@ -61,16 +49,6 @@ function cpuSeconds(pid) {
   } catch {
     return undefined;
   }
-}
-
-/** Mean milliseconds per call in each stage between two readings of the histograms. */
-function stageMeans(before, after) {
-  const means = {};
-  for (const [stage, a] of Object.entries(after)) {
-    const b = before[stage] ?? { sum: 0, count: 0 };
-    if (a.count > b.count) means[stage] = ((a.sum - b.sum) / (a.count - b.count)) * 1000;
-  }
-  return means;
 }
 
 async function main() {
@@ -221,7 +199,16 @@ async function main() {
     const modelIterations = Number(process.env.BENCH_MODEL_ITERATIONS ?? 2000);
     if (runs("model"))
       results.scenarios.push(
-        ...(await modelScenarios({ url, admin, agentKey, iterations: modelIterations, warmup, concurrency, child })),
+        ...(await modelScenarios({
+          url,
+          admin,
+          agentKey,
+          iterations: modelIterations,
+          warmup,
+          concurrency,
+          child,
+          serverCpu: () => cpuSeconds(server.process.pid),
+        })),
       );
     if (runs("micro")) {
       process.stderr.write("micro figures (policy, redaction, audit)…\n");
@@ -259,7 +246,7 @@ function report(results) {
     "",
     ...(results.sequentialStages
       ? [
-          "Where a sequential governed call spends its time inside the server (mean per call, from the server's stage histograms): " +
+          "Where a sequential governed call spends its time inside the server (mean per call, from the server's stage histograms, `tollgate_call_stage_seconds`): " +
             Object.entries(results.sequentialStages)
               .map(([stage, v]) => `${stage} ${ms(v)}`)
               .join(", ") +
@@ -270,6 +257,19 @@ function report(results) {
           "",
         ]
       : []),
+    ...results.scenarios
+      .filter((s) => s.stages)
+      .flatMap((s) => [
+        `Where ${s.stagesOf} spends its time inside the server (mean per call, from \`${s.stagesMetric}\`): ` +
+          Object.entries(s.stages)
+            .map(([stage, v]) => `${stage} ${ms(v)}`)
+            .join(", ") +
+          `. ${s.stagesNote}` +
+          (s.governed.cpuMsPerCall?.server === undefined
+            ? ""
+            : ` The server process used ${ms(s.governed.cpuMsPerCall.server)} of CPU (user and system, all threads) per call.`),
+        "",
+      ]),
     "| in-process figure | value | target |",
     "| --- | --- | --- |",
     ...results.micro.map(

@@ -77,6 +77,27 @@ describe("the model proxy with the official openai client", () => {
     expect(after.usage.costUsd).toBeCloseTo((usage!.prompt_tokens + usage!.completion_tokens * 2) / 1e6, 12);
   });
 
+  it("measures a model call's stages: before the provider is asked, its first token, the whole call", async () => {
+    const counts = async () => {
+      const text = await (await fetch(`${h.url}/metrics`)).text();
+      const count = (stage: string) =>
+        Number(new RegExp(`^tollgate_model_call_stage_seconds_count\\{stage="${stage}"\\} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+      return { intent: count("intent"), firstToken: count("first_token"), total: count("total") };
+    };
+    const before = await counts();
+    const run = await startRun();
+    const stream = await openai(run.id).chat.completions.create({ model: "gpt-4o-mini", messages: ticket, stream: true });
+    for await (const _ of stream);
+    await openai(run.id).chat.completions.create({ model: "gpt-4o-mini", messages: ticket });
+    // the stream settles as its last chunk is sent: the metric may land just after the client is done
+    await expect.poll(async () => (await counts()).total - before.total).toBe(2);
+    expect(await counts()).toEqual({
+      intent: before.intent + 2,
+      firstToken: before.firstToken + 1,
+      total: before.total + 2,
+    });
+  });
+
   it("passes tool calls through untouched, streamed and not", async () => {
     const run = await startRun();
     const tools = [

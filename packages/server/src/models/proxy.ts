@@ -16,6 +16,7 @@ import type { RunWatcher } from "../alerts/watch.js";
 import type { CallService } from "../calls/service.js";
 import { type Clock, iso } from "../clock.js";
 import type { RedactionService } from "../data/redaction.js";
+import type { ModelCallStage } from "../telemetry/metrics.js";
 import type { SpanHandle } from "../telemetry/tracing.js";
 import type { Principal } from "../identity/principal.js";
 import type { WorkflowService } from "../workflows/service.js";
@@ -58,6 +59,8 @@ interface Intent {
   periods: { day: string; month: string };
   requestHash: string;
   startedAt: number;
+  /** performance.now() when the call came in, for the stage histograms */
+  began: number;
   /** the call's `chat` span, when tracing is on */
   span?: SpanHandle | undefined;
 }
@@ -112,6 +115,7 @@ export class ModelProxyService {
     agentHeaders: Record<string, string | string[] | undefined>,
     signal?: AbortSignal,
   ): Promise<ModelAnswer> {
+    const began = performance.now();
     // runningRun finds the run in the caller's workspace (404 otherwise), then checks the role
     const run = await this.calls.runningRun(p, this.store.scope(p.tenantId), runId);
     const wire = readRequest(api, body);
@@ -130,13 +134,23 @@ export class ModelProxyService {
         wire.messageCount,
         maxTokens,
       );
-      const intent = await this.recordIntent(p, run, wf, resolved, wire, reservedUsd, {
-        requestHash: hashJson({ model: wire.model, prompt: prompt.value, tools: body.tools ?? null }),
-        promptChars: promptText.length,
-        redacted: prompt.found,
-        redactions: prompt.count,
-        sentKinds: redactValue(prompt.value, detectEverything).found,
-      });
+      const intent = await this.recordIntent(
+        p,
+        run,
+        wf,
+        resolved,
+        wire,
+        reservedUsd,
+        {
+          requestHash: hashJson({ model: wire.model, prompt: prompt.value, tools: body.tools ?? null }),
+          promptChars: promptText.length,
+          redacted: prompt.found,
+          redactions: prompt.count,
+          sentKinds: redactValue(prompt.value, detectEverything).found,
+        },
+        began,
+      );
+      this.stage("intent", began);
       intent.span = this.calls.telemetry?.tracing.modelCall({
         run,
         model: wire.model,
@@ -233,6 +247,7 @@ export class ModelProxyService {
     wire: WireRequest,
     reservedUsd: number,
     seen: { requestHash: string; promptChars: number; redacted: string[]; redactions: number; sentKinds: string[] },
+    began: number,
   ): Promise<Intent> {
     const id = newId("mc");
     const nowDate = this.clock.now();
@@ -323,6 +338,7 @@ export class ModelProxyService {
       periods,
       requestHash: seen.requestHash,
       startedAt: nowDate.getTime(),
+      began,
     };
   }
 
@@ -372,6 +388,7 @@ export class ModelProxyService {
     signal?: AbortSignal,
   ): Promise<ModelAnswer> {
     const { provider, apiKey } = intent.resolved;
+    const sent = performance.now();
     let res: Dispatcher.ResponseData;
     try {
       res = await request(upstreamUrl(api, provider.baseUrl), {
@@ -411,6 +428,7 @@ export class ModelProxyService {
     async function* passThrough(): AsyncGenerator<Uint8Array> {
       try {
         for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+          if (firstTokenMs === null) self.stage("first_token", sent);
           firstTokenMs ??= self.clock.now().getTime() - started;
           for (const e of reader.push(chunk)) usage.see(e);
           yield chunk;
@@ -531,6 +549,7 @@ export class ModelProxyService {
         now,
       );
     });
+    this.stage("total", intent.began);
     this.watcher.modelCall({
       tenantId: p.tenantId,
       workspaceId: run.workspaceId,
@@ -539,6 +558,11 @@ export class ModelProxyService {
       requestHash: intent.requestHash,
       outcome: s.status,
     });
+  }
+
+  /** A stage's latency since `since` (a performance.now() value), when metrics are on. */
+  private stage(stage: ModelCallStage, since: number): void {
+    this.calls.telemetry?.metrics.modelStage(stage, (performance.now() - since) / 1000);
   }
 }
 

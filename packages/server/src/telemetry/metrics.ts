@@ -6,6 +6,17 @@ import type { Clock } from "../clock.js";
 export type CallStage = "policy" | "intent" | "upstream" | "total";
 
 /**
+ * Stages of a governed model call: everything Tollgate does before the provider is asked
+ * (`intent`), the provider's first streamed chunk after that (`first_token`, streams only), and
+ * the whole call to its settlement (`total`).
+ */
+export type ModelCallStage = "intent" | "first_token" | "total";
+
+const latencyBuckets = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+/**
  * Prometheus metrics (`GET /metrics`). Counters and histograms are this process's; the gauges
  * for approvals, budget stops and sink lag are read from the database at scrape time, so every
  * replica reports the same, current figures. Each Tollgate instance has its own registry.
@@ -14,6 +25,7 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly calls: Counter<"decision" | "class">;
   private readonly stageSeconds: Histogram<"stage">;
+  private readonly modelStageSeconds: Histogram<"stage">;
   private readonly sinkEvents: Counter<"tenant" | "workspace" | "sink">;
   private readonly sinkFailures: Counter<"tenant" | "workspace" | "sink">;
 
@@ -29,7 +41,14 @@ export class Metrics {
       name: "tollgate_call_stage_seconds",
       help: "Latency of the stages of a governed tool call: policy decision, intent write, upstream call, and the whole call",
       labelNames: ["stage"],
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: latencyBuckets,
+      registers,
+    });
+    this.modelStageSeconds = new Histogram({
+      name: "tollgate_model_call_stage_seconds",
+      help: "Latency of the stages of a governed model call: everything before the provider is asked (intent), the provider's first streamed chunk after that (first_token), and the whole call to its settlement (total)",
+      labelNames: ["stage"],
+      buckets: latencyBuckets,
       registers,
     });
     this.sinkEvents = new Counter({
@@ -103,6 +122,10 @@ export class Metrics {
 
   stage(stage: CallStage, seconds: number): void {
     this.stageSeconds.observe({ stage }, seconds);
+  }
+
+  modelStage(stage: ModelCallStage, seconds: number): void {
+    this.modelStageSeconds.observe({ stage }, seconds);
   }
 
   sinkDelivered(tenant: string, workspace: string, sink: string, n: number): void {
