@@ -81,12 +81,19 @@ describe("the model proxy with the official openai client", () => {
     const counts = async () => {
       const text = await (await fetch(`${h.url}/metrics`)).text();
       const count = (stage: string) =>
-        Number(new RegExp(`^tollgate_model_call_stage_seconds_count\\{stage="${stage}"\\} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+        Number(
+          new RegExp(`^tollgate_model_call_stage_seconds_count\\{stage="${stage}"\\} (\\d+)$`, "m").exec(text)?.[1] ??
+            0,
+        );
       return { intent: count("intent"), firstToken: count("first_token"), total: count("total") };
     };
     const before = await counts();
     const run = await startRun();
-    const stream = await openai(run.id).chat.completions.create({ model: "gpt-4o-mini", messages: ticket, stream: true });
+    const stream = await openai(run.id).chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: ticket,
+      stream: true,
+    });
     for await (const _ of stream);
     await openai(run.id).chat.completions.create({ model: "gpt-4o-mini", messages: ticket });
     // the stream settles as its last chunk is sent: the metric may land just after the client is done
@@ -356,6 +363,26 @@ describe("model-call caps and cost reservations", () => {
       usage: { modelCalls: 0, costUsd: 0 },
     });
     expect(model.requests()).toHaveLength(0);
+  });
+
+  it("stops the run at the workspace's monthly spend cap, by its own reason", async () => {
+    const lab = await h.workspace("umbrella-monthly", "labs-monthly");
+    await useFakeProvider(lab, model);
+    const key = (await h.operator.createKey("labs-monthly", "labs-monthly-agent", "agent")).key;
+    await lab.admin.putSpendCaps("labs-monthly", { dailyUsd: 100, monthlyUsd: 0.0001 });
+    const run = await lab.agent.startRun({ workspace: "labs-monthly", workflow: "support-triage" });
+    const client = new OpenAI({ baseURL: lab.agent.openaiBaseUrl(run.id), apiKey: key, maxRetries: 0 });
+    const before = model.requests().length;
+    const err = (await client.chat.completions
+      .create({ model: "gpt-4o", messages: ticket, max_tokens: 100 })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(err.code).toBe("budget_exceeded");
+    expect(await lab.agent.getRun(run.id)).toMatchObject({
+      status: "stopped",
+      stopReason: "workspace_monthly_spend_exceeded",
+      usage: { modelCalls: 0, costUsd: 0 },
+    });
+    expect(model.requests()).toHaveLength(before);
   });
 
   it("keeps shipped example prices under the workspace's own", async () => {

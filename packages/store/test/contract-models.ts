@@ -88,32 +88,62 @@ export function modelsContract(name: string, make: () => Promise<TestStore>): vo
     });
 
     it("reserves workspace spend atomically under a cap, also in parallel", async () => {
+      const day = (cap: number | null) => [{ period: "2026-01-01", cap }];
       const results = await Promise.all(
         Array.from({ length: 20 }, () =>
-          store.transaction("ta", (x) => x.modelConfig.reserveSpend("wa", "2026-01-01", 0.1, 0.5)),
+          store.transaction("ta", (x) => x.modelConfig.reserveSpend("wa", 0.1, day(0.5))),
         ),
       );
-      expect(results.filter(Boolean)).toHaveLength(5);
+      expect(results.filter((r) => r === undefined)).toHaveLength(5);
+      expect(results.filter((r) => r === "2026-01-01")).toHaveLength(15);
       const s = store.scope("ta");
       expect(await s.modelConfig.spend("wa", "2026-01-01")).toBeCloseTo(0.5, 9);
-      expect(await s.modelConfig.reserveSpend("wa", "2026-01-01", -0.2, 0.5)).toBe(true);
+      expect(await s.modelConfig.reserveSpend("wa", -0.2, day(0.5))).toBeUndefined();
       expect(await s.modelConfig.spend("wa", "2026-01-01")).toBeCloseTo(0.3, 9);
       expect(await store.scope("tb").modelConfig.spend("wa", "2026-01-01")).toBe(0);
     });
 
     it("refuses a period's first reservation that alone passes the cap, and takes one that fits exactly", async () => {
       const s = store.scope("ta");
-      expect(await s.modelConfig.reserveSpend("wa", "2026-02", 0.6, 0.5)).toBe(false);
+      const month = (cap: number | null) => [{ period: "2026-02", cap }];
+      expect(await s.modelConfig.reserveSpend("wa", 0.6, month(0.5))).toBe("2026-02");
       expect(await s.modelConfig.spend("wa", "2026-02")).toBe(0);
-      expect(await s.modelConfig.reserveSpend("wa", "2026-02", 0.5, 0.5)).toBe(true);
-      expect(await s.modelConfig.reserveSpend("wa", "2026-02", 0.01, 0.5)).toBe(false);
-      expect(await s.modelConfig.reserveSpend("wa", "2026-02", 7, null)).toBe(true);
+      expect(await s.modelConfig.reserveSpend("wa", 0.5, month(0.5))).toBeUndefined();
+      expect(await s.modelConfig.reserveSpend("wa", 0.01, month(0.5))).toBe("2026-02");
+      expect(await s.modelConfig.reserveSpend("wa", 7, month(null))).toBeUndefined();
       expect(await s.modelConfig.spend("wa", "2026-02")).toBeCloseTo(7.5, 9);
+    });
+
+    it("reserves a day and its month in one statement, and names the period whose cap refused", async () => {
+      const periods = (dayCap: number | null, monthCap: number | null) => [
+        { period: "2026-04-01", cap: dayCap },
+        { period: "2026-04", cap: monthCap },
+      ];
+      const s = store.scope("ta");
+      expect(await s.modelConfig.reserveSpend("wa", 0.4, periods(1, 0.5))).toBeUndefined();
+      expect(await s.modelConfig.spend("wa", "2026-04-01")).toBeCloseTo(0.4, 9);
+      expect(await s.modelConfig.spend("wa", "2026-04")).toBeCloseTo(0.4, 9);
+      // the month would pass its cap: refused by name, and the transaction's rollback takes the day back
+      await expect(
+        store.transaction("ta", async (x) => {
+          const refused = await x.modelConfig.reserveSpend("wa", 0.2, periods(1, 0.5));
+          if (refused) throw new Error(`refused ${refused}`);
+        }),
+      ).rejects.toThrow("refused 2026-04");
+      expect(await s.modelConfig.spend("wa", "2026-04-01")).toBeCloseTo(0.4, 9);
+      await expect(
+        store.transaction("ta", async (x) => {
+          const refused = await x.modelConfig.reserveSpend("wa", 0.7, periods(1, null));
+          if (refused) throw new Error(`refused ${refused}`);
+        }),
+      ).rejects.toThrow("refused 2026-04-01");
+      expect(await s.modelConfig.reserveSpend("wa", -0.1, periods(0.1, 0.1))).toBeUndefined();
+      expect(await s.modelConfig.spend("wa", "2026-04")).toBeCloseTo(0.3, 9);
       if (store.dialect === "postgres") {
-        // one round trip: the row is created or added to in one upsert
+        // one round trip for both periods
         const query = vi.spyOn(pg.Client.prototype, "query");
         const before = query.mock.calls.length;
-        expect(await s.modelConfig.reserveSpend("wa", "2026-03", 0.1, 0.5)).toBe(true);
+        expect(await s.modelConfig.reserveSpend("wa", 0.1, periods(1, 1))).toBeUndefined();
         const sent = query.mock.calls.length - before;
         query.mockRestore();
         expect(sent).toBe(1);

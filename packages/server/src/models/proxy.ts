@@ -259,9 +259,13 @@ export class ModelProxyService {
         const caps = { modelCalls: wf.budgets.modelCalls, costUsd: wf.budgets.costUsd };
         if (!(await s.runs.reserveModelCall(run.id, caps, reservedUsd))) return false;
         const { dailyUsd, monthlyUsd } = resolved.settings;
-        if (!(await s.modelConfig.reserveSpend(run.workspaceId, periods.day, reservedUsd, dailyUsd)))
+        const refused = await s.modelConfig.reserveSpend(run.workspaceId, reservedUsd, [
+          { period: periods.day, cap: dailyUsd },
+          { period: periods.month, cap: monthlyUsd },
+        ]);
+        if (refused === periods.day)
           throw new SpendCapRefusal("workspace_daily_spend_exceeded", "daily", dailyUsd ?? 0);
-        if (!(await s.modelConfig.reserveSpend(run.workspaceId, periods.month, reservedUsd, monthlyUsd)))
+        if (refused === periods.month)
           throw new SpendCapRefusal("workspace_monthly_spend_exceeded", "monthly", monthlyUsd ?? 0);
         await s.modelCalls.insert({
           id,
@@ -512,8 +516,10 @@ export class ModelProxyService {
     await this.store.transaction(p.tenantId, async (tx) => {
       if (delta !== 0) {
         await tx.runs.adjustCost(run.id, delta);
-        await tx.modelConfig.reserveSpend(run.workspaceId, periods.day, delta, null);
-        await tx.modelConfig.reserveSpend(run.workspaceId, periods.month, delta, null);
+        await tx.modelConfig.reserveSpend(run.workspaceId, delta, [
+          { period: periods.day, cap: null },
+          { period: periods.month, cap: null },
+        ]);
       }
       await tx.modelCalls.finish(intent.id, {
         status: s.status,

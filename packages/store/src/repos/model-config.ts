@@ -1,6 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import { fromJson, toJson } from "../json.js";
-import { affectedRows, prepared } from "../prepared.js";
+import { prepared } from "../prepared.js";
 import type { Database, ModelProvidersTable, ModelSettingsTable } from "../schema.js";
 
 export type ProviderKind = "openai" | "anthropic";
@@ -145,30 +145,56 @@ export class ModelConfigRepo {
   }
 
   /**
-   * Adds `usd` to the workspace's spend of a period ("2026-01-31", "2026-01") in one conditional
-   * upsert, so replicas cannot race past the cap: the period's row is created with `usd`, or
-   * `usd` is added to it only where the sum stays within the cap. A negative amount (a settlement
-   * below the reservation) always applies. False when the cap would be passed.
+   * Adds `usd` to the workspace's spend of each period ("2026-01-31", "2026-01") in one
+   * conditional upsert, so replicas cannot race past a cap: a period's row is created with `usd`,
+   * or `usd` is added to it only where the sum stays within the period's cap (null: none). A
+   * negative amount (a settlement below the reservation) always applies. Returns the first period
+   * whose cap the amount would pass, or undefined when every period took it; on a refusal the
+   * other periods may have taken it, so the caller rolls its transaction back.
    */
-  async reserveSpend(workspaceId: string, period: string, usd: number, cap: number | null): Promise<boolean> {
-    const capped = cap !== null && usd > 0;
+  async reserveSpend(
+    workspaceId: string,
+    usd: number,
+    periods: readonly { period: string; cap: number | null }[],
+  ): Promise<string | undefined> {
     // a hair of tolerance so a reservation that fits exactly is not lost to float rounding
-    const limit = capped ? cap + 1e-9 : undefined;
+    const limits = periods.map((p) => (p.cap === null || usd <= 0 ? Number.MAX_VALUE : p.cap + 1e-9));
     // a period's first reservation is the whole sum: refused here when it alone passes the cap
-    if (limit !== undefined && usd > limit) return false;
-    const values = [this.tenantId, workspaceId, period, usd, ...(limit === undefined ? [] : [limit])];
-    const r = await prepared(this.db, `modelConfig.reserveSpend:${capped}`, values, (db, v) =>
-      db
-        .insertInto("workspace_spend")
-        .values({ tenant_id: v[0], workspace_id: v[1], period: v[2], cost_usd: v[3] })
-        .onConflict((oc) => {
-          const add = oc
-            .columns(["tenant_id", "workspace_id", "period"])
-            .doUpdateSet({ cost_usd: sql`workspace_spend.cost_usd + excluded.cost_usd` });
-          return capped ? add.where(sql<boolean>`workspace_spend.cost_usd + excluded.cost_usd <= ${v[4]}`) : add;
-        }),
+    const over = periods.find((_, i) => usd > (limits[i] as number));
+    if (over) return over.period;
+    const capped = limits.some((l) => l !== Number.MAX_VALUE);
+    const n = periods.length;
+    const values = [this.tenantId, workspaceId, usd, ...periods.map((p) => p.period), ...(capped ? limits : [])];
+    const r = await prepared<{ period: string }>(
+      this.db,
+      `modelConfig.reserveSpend:${n}:${capped}`,
+      values,
+      (db, v) => {
+        const rows = Array.from({ length: n }, (_, i) => ({
+          tenant_id: v[0],
+          workspace_id: v[1],
+          period: v[3 + i],
+          cost_usd: v[2],
+        }));
+        // each period's cap, chosen by the row's period (a CASE's parameters are untyped: cast)
+        const capOf = sql`case ${sql.join(
+          rows.map((_, i) => sql`when excluded.period = ${v[3 + i]} then cast(${v[3 + n + i]} as double precision)`),
+          sql` `,
+        )} end`;
+        return db
+          .insertInto("workspace_spend")
+          .values(rows)
+          .onConflict((oc) => {
+            const add = oc
+              .columns(["tenant_id", "workspace_id", "period"])
+              .doUpdateSet({ cost_usd: sql`workspace_spend.cost_usd + excluded.cost_usd` });
+            return capped ? add.where(sql<boolean>`workspace_spend.cost_usd + excluded.cost_usd <= ${capOf}`) : add;
+          })
+          .returning("period");
+      },
     );
-    return affectedRows(r) > 0;
+    const taken = new Set(r.rows.map((row) => row.period));
+    return periods.find((p) => !taken.has(p.period))?.period;
   }
 
   async spend(workspaceId: string, period: string): Promise<number> {
