@@ -344,33 +344,18 @@ describe("model-call caps and cost reservations", () => {
     expect(after).toMatchObject({ status: "stopped", stopReason: "cost_exceeded" });
   });
 
-  it("stops the run at the workspace's daily spend cap", async () => {
-    await h.workspace("initech", "lab");
-    const lab = await h.workspace("umbrella", "labs");
+  it.each([
+    ["daily", { dailyUsd: 0.0001 }, "workspace_daily_spend_exceeded"],
+    ["monthly", { dailyUsd: 100, monthlyUsd: 0.0001 }, "workspace_monthly_spend_exceeded"],
+  ] as const)("stops the run at the workspace's %s spend cap, by its own reason", async (period, caps, stopReason) => {
+    const labs = `labs-${period}`;
+    await h.workspace(`initech-${period}`, `lab-${period}`);
+    const lab = await h.workspace(`umbrella-${period}`, labs);
     await useFakeProvider(lab, model);
-    const key = (await h.operator.createKey("labs", "labs-agent", "agent")).key;
-    await lab.admin.putSpendCaps("labs", { dailyUsd: 0.0001 });
-    expect(await lab.admin.spendCaps("labs")).toEqual({ dailyUsd: 0.0001, monthlyUsd: null });
-    const run = await lab.agent.startRun({ workspace: "labs", workflow: "support-triage" });
-    const client = new OpenAI({ baseURL: lab.agent.openaiBaseUrl(run.id), apiKey: key, maxRetries: 0 });
-    const err = (await client.chat.completions
-      .create({ model: "gpt-4o", messages: ticket, max_tokens: 100 })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
-    expect(err.code).toBe("budget_exceeded");
-    expect(await lab.agent.getRun(run.id)).toMatchObject({
-      status: "stopped",
-      stopReason: "workspace_daily_spend_exceeded",
-      usage: { modelCalls: 0, costUsd: 0 },
-    });
-    expect(model.requests()).toHaveLength(0);
-  });
-
-  it("stops the run at the workspace's monthly spend cap, by its own reason", async () => {
-    const lab = await h.workspace("umbrella-monthly", "labs-monthly");
-    await useFakeProvider(lab, model);
-    const key = (await h.operator.createKey("labs-monthly", "labs-monthly-agent", "agent")).key;
-    await lab.admin.putSpendCaps("labs-monthly", { dailyUsd: 100, monthlyUsd: 0.0001 });
-    const run = await lab.agent.startRun({ workspace: "labs-monthly", workflow: "support-triage" });
+    const key = (await h.operator.createKey(labs, `${labs}-agent`, "agent")).key;
+    await lab.admin.putSpendCaps(labs, caps);
+    expect(await lab.admin.spendCaps(labs)).toEqual({ dailyUsd: null, monthlyUsd: null, ...caps });
+    const run = await lab.agent.startRun({ workspace: labs, workflow: "support-triage" });
     const client = new OpenAI({ baseURL: lab.agent.openaiBaseUrl(run.id), apiKey: key, maxRetries: 0 });
     const before = model.requests().length;
     const err = (await client.chat.completions
@@ -379,7 +364,7 @@ describe("model-call caps and cost reservations", () => {
     expect(err.code).toBe("budget_exceeded");
     expect(await lab.agent.getRun(run.id)).toMatchObject({
       status: "stopped",
-      stopReason: "workspace_monthly_spend_exceeded",
+      stopReason,
       usage: { modelCalls: 0, costUsd: 0 },
     });
     expect(model.requests()).toHaveLength(before);
