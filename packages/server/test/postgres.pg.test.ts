@@ -1,7 +1,9 @@
-import { workflowYaml } from "@tollgate/example-support-triage";
+import { startFakeModel, workflowYaml } from "@tollgate/example-support-triage";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "./test-database.js";
 import { type Harness, problemOf, startHarness, type Workspace } from "./harness.js";
+import { useFakeProvider } from "./model-support.js";
 
 const pgUrl = process.env.TOLLGATE_TEST_DATABASE_URL;
 
@@ -49,5 +51,44 @@ describe.skipIf(!pgUrl)("the governed call on PostgreSQL", () => {
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(4);
     expect(h.systems.count("tracker", "GET") - before).toBe(4);
     expect(await ws.auditor.verifyAudit("pgws")).toMatchObject({ ok: true });
+  });
+
+  it("proxies model calls: charges the run and the workspace's day and month, stops at a spend cap", async () => {
+    const model = await startFakeModel();
+    try {
+      await useFakeProvider(ws, model);
+      const key = (await h.operator.createKey("pgws", "pg-model-agent", "agent")).key;
+      const run = await ws.agent.startRun({ workspace: "pgws", workflow: "support-triage" });
+      const openai = new OpenAI({ baseURL: ws.agent.openaiBaseUrl(run.id), apiKey: key, maxRetries: 0 });
+      const ticket = [{ role: "user" as const, content: "Summarise: the CSV export is missing the totals column." }];
+      let text = "";
+      const stream = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: ticket, stream: true });
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+      expect(text).toMatch(/^Triage:/);
+      await openai.chat.completions.create({ model: "gpt-4o-mini", messages: ticket, max_tokens: 50 });
+      const charged = await ws.agent.getRun(run.id);
+      expect(charged.usage.modelCalls).toBe(2);
+      expect(charged.usage.costUsd).toBeGreaterThan(0);
+      const { totals } = await ws.auditor.usage("pgws");
+      expect(totals.modelCalls).toBe(2);
+      expect(totals.costUsd).toBeCloseTo(charged.usage.costUsd, 12);
+      // a monthly cap the next call fits alone but not after what the month holds: the month's row
+      // carries both settled calls, and the call is refused before the provider is asked
+      await ws.admin.putSpendCaps("pgws", { monthlyUsd: charged.usage.costUsd + 1e-6 });
+      const before = model.requests().length;
+      const refused = await openai.chat.completions
+        .create({ model: "gpt-4o-mini", messages: ticket, max_tokens: 1 })
+        .catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
+      expect((refused as InstanceType<typeof OpenAI.APIError>).code).toBe("budget_exceeded");
+      expect(model.requests()).toHaveLength(before);
+      expect(await ws.agent.getRun(run.id)).toMatchObject({
+        status: "stopped",
+        stopReason: "workspace_monthly_spend_exceeded",
+        usage: { modelCalls: 2 },
+      });
+      expect(await ws.auditor.verifyAudit("pgws")).toMatchObject({ ok: true });
+    } finally {
+      await model.close();
+    }
   });
 });

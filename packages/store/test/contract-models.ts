@@ -166,6 +166,58 @@ export function modelsContract(name: string, make: () => Promise<TestStore>): vo
       expect(await store.scope("tb").runs.reserveModelCall("run_m", {}, 0)).toBe(false);
     });
 
+    it("reserves a model call with its row: the row is written only when the reservation is taken", async () => {
+      await run("run_r");
+      const s = store.scope("ta");
+      const caps = { modelCalls: 10, costUsd: 0.35 };
+      const taken = await Promise.all(
+        Array.from({ length: 9 }, (_, i) =>
+          store.transaction("ta", (x) =>
+            x.modelCalls.insertReserving(call(`mc_r${i}`, "run_r", { reservedUsd: 0.05 }), caps, 0.05),
+          ),
+        ),
+      );
+      expect(taken.filter(Boolean)).toHaveLength(7);
+      expect(await s.runs.get("run_r")).toMatchObject({ modelCalls: 7 });
+      expect((await s.runs.get("run_r"))?.costUsd).toBeCloseTo(0.35, 9);
+      const written = (await Promise.all(taken.map((_, i) => s.modelCalls.get(`mc_r${i}`)))).filter(Boolean);
+      expect(written).toHaveLength(7);
+      const streamed = call("mc_s", "run_r", {
+        stream: true,
+        promptChars: 1234,
+        redactions: 2,
+        redacted: ["pii.email"],
+      });
+      expect(await s.modelCalls.insertReserving(streamed, {}, 0.015625)).toBe(true);
+      expect(await s.modelCalls.get("mc_s")).toMatchObject({
+        stream: true,
+        promptChars: 1234,
+        redactions: 2,
+        redacted: ["pii.email"],
+        reservedUsd: 0.01,
+        status: "executing",
+        costUsd: 0,
+        inputTokens: 0,
+        finishedAt: null,
+      });
+      // an ended run, another tenant's run: nothing reserved, nothing written
+      await s.runs.end("run_r", "stopped", at(4));
+      expect(await s.modelCalls.insertReserving(call("mc_e", "run_r"), {}, 0)).toBe(false);
+      expect(await s.modelCalls.get("mc_e")).toBeUndefined();
+      expect(await store.scope("tb").modelCalls.insertReserving(call("mc_t", "run_r"), {}, 0)).toBe(false);
+      expect(await s.runs.get("run_r")).toMatchObject({ modelCalls: 8 });
+      if (store.dialect === "postgres") {
+        // one round trip: the reservation rides in the INSERT's WITH clause
+        await run("run_one");
+        const query = vi.spyOn(pg.Client.prototype, "query");
+        const before = query.mock.calls.length;
+        expect(await s.modelCalls.insertReserving(call("mc_one", "run_one"), caps, 0.05)).toBe(true);
+        const sent = query.mock.calls.length - before;
+        query.mockRestore();
+        expect(sent).toBe(1);
+      }
+    });
+
     it("records a model call's outcome once, and groups observed data flows", async () => {
       await run("run_c");
       const s = store.scope("ta");

@@ -257,17 +257,8 @@ export class ModelProxyService {
     try {
       reserved = await this.store.transaction(p.tenantId, async (s) => {
         const caps = { modelCalls: wf.budgets.modelCalls, costUsd: wf.budgets.costUsd };
-        if (!(await s.runs.reserveModelCall(run.id, caps, reservedUsd))) return false;
-        const { dailyUsd, monthlyUsd } = resolved.settings;
-        const refused = await s.modelConfig.reserveSpend(run.workspaceId, reservedUsd, [
-          { period: periods.day, cap: dailyUsd },
-          { period: periods.month, cap: monthlyUsd },
-        ]);
-        if (refused === periods.day)
-          throw new SpendCapRefusal("workspace_daily_spend_exceeded", "daily", dailyUsd ?? 0);
-        if (refused === periods.month)
-          throw new SpendCapRefusal("workspace_monthly_spend_exceeded", "monthly", monthlyUsd ?? 0);
-        await s.modelCalls.insert({
+        // the run's reservation rides with the call's row (one statement on PostgreSQL)
+        const row = {
           id,
           workspaceId: run.workspaceId,
           runId: run.id,
@@ -285,7 +276,17 @@ export class ModelProxyService {
           reservedUsd,
           requestedBy: p.keyId,
           createdAt: now,
-        });
+        };
+        if (!(await s.modelCalls.insertReserving(row, caps, reservedUsd))) return false;
+        const { dailyUsd, monthlyUsd } = resolved.settings;
+        const refused = await s.modelConfig.reserveSpend(run.workspaceId, reservedUsd, [
+          { period: periods.day, cap: dailyUsd },
+          { period: periods.month, cap: monthlyUsd },
+        ]);
+        if (refused === periods.day)
+          throw new SpendCapRefusal("workspace_daily_spend_exceeded", "daily", dailyUsd ?? 0);
+        if (refused === periods.month)
+          throw new SpendCapRefusal("workspace_monthly_spend_exceeded", "monthly", monthlyUsd ?? 0);
         await s.audit.append(
           [
             {

@@ -1,7 +1,9 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, PostgresAdapter, sql } from "kysely";
 import { fromJson, toJson } from "../json.js";
 import { affectedRows, prepared } from "../prepared.js";
 import type { Database, ModelCallsTable } from "../schema.js";
+import { guardedInsert } from "./guarded-insert.js";
+import { modelCallReservation, RunsRepo } from "./runs.js";
 
 export type ModelCallStatus = "executing" | "succeeded" | "failed";
 
@@ -94,6 +96,58 @@ const toRecord = (r: ModelCallsTable): ModelCallRecord => ({
   finishedAt: r.finished_at,
 });
 
+/** A call's values in the order rowOf names them (eighteen in a prepared INSERT). */
+const valuesOf = (tenantId: string, c: NewModelCall) => [
+  c.id,
+  tenantId,
+  c.workspaceId,
+  c.runId,
+  c.workflow,
+  c.agent,
+  c.provider,
+  c.api,
+  c.model,
+  c.stream ? 1 : 0,
+  c.requestHash,
+  c.promptChars,
+  toJson(c.redacted),
+  c.redactions,
+  toJson(c.sentKinds),
+  c.reservedUsd,
+  c.requestedBy,
+  c.createdAt,
+];
+
+// biome-ignore lint/suspicious/noExplicitAny: slots or the values of valuesOf() above
+const rowOf = (v: any[]) => ({
+  id: v[0],
+  tenant_id: v[1],
+  workspace_id: v[2],
+  run_id: v[3],
+  workflow: v[4],
+  agent: v[5],
+  provider: v[6],
+  api: v[7],
+  model: v[8],
+  stream: v[9],
+  status: "executing",
+  request_hash: v[10],
+  prompt_chars: v[11],
+  redacted: v[12],
+  redactions: v[13],
+  sent_kinds: v[14],
+  input_tokens: 0,
+  output_tokens: 0,
+  reserved_usd: v[15],
+  cost_usd: 0,
+  error: null,
+  requested_by: v[16],
+  created_at: v[17],
+  first_token_ms: null,
+  duration_ms: null,
+  finished_at: null,
+});
+
 export class ModelCallsRepo {
   constructor(
     private readonly db: Kysely<Database>,
@@ -101,56 +155,44 @@ export class ModelCallsRepo {
   ) {}
 
   async insert(c: NewModelCall): Promise<void> {
-    const values = [
-      c.id,
-      this.tenantId,
-      c.workspaceId,
-      c.runId,
-      c.workflow,
-      c.agent,
-      c.provider,
-      c.api,
-      c.model,
-      c.stream ? 1 : 0,
-      c.requestHash,
-      c.promptChars,
-      toJson(c.redacted),
-      c.redactions,
-      toJson(c.sentKinds),
-      c.reservedUsd,
-      c.requestedBy,
-      c.createdAt,
-    ];
-    await prepared(this.db, "modelCalls.insert", values, (db, v) =>
-      db.insertInto("model_calls").values({
-        id: v[0],
-        tenant_id: v[1],
-        workspace_id: v[2],
-        run_id: v[3],
-        workflow: v[4],
-        agent: v[5],
-        provider: v[6],
-        api: v[7],
-        model: v[8],
-        stream: v[9],
-        status: "executing",
-        request_hash: v[10],
-        prompt_chars: v[11],
-        redacted: v[12],
-        redactions: v[13],
-        sent_kinds: v[14],
-        input_tokens: 0,
-        output_tokens: 0,
-        reserved_usd: v[15],
-        cost_usd: 0,
-        error: null,
-        requested_by: v[16],
-        created_at: v[17],
-        first_token_ms: null,
-        duration_ms: null,
-        finished_at: null,
-      }),
+    await prepared(this.db, "modelCalls.insert", valuesOf(this.tenantId, c), (db, v) =>
+      db.insertInto("model_calls").values(rowOf(v)),
     );
+  }
+
+  /**
+   * The intent of a model call: takes one model call and `reserveUsd` from the run's budgets (as
+   * RunsRepo.reserveModelCall) and inserts the call's row. False, with nothing written, when the
+   * run is not running or a cap would be passed. On PostgreSQL one statement (guardedInsert), a
+   * round trip less before the provider is asked; SQLite runs the UPDATE and then the INSERT.
+   */
+  async insertReserving(
+    c: NewModelCall,
+    caps: { modelCalls?: number | undefined; costUsd?: number | undefined },
+    reserveUsd: number,
+  ): Promise<boolean> {
+    if (!(this.db.getExecutor().adapter instanceof PostgresAdapter)) {
+      if (!(await new RunsRepo(this.db, this.tenantId).reserveModelCall(c.runId, caps, reserveUsd))) return false;
+      await this.insert(c);
+      return true;
+    }
+    const m = modelCallReservation(this.tenantId, c.runId, caps, reserveUsd);
+    const values = [...m.values, ...valuesOf(this.tenantId, c)];
+    const r = await prepared(this.db, `modelCalls.insertReserving:${m.key}`, values, (db, v) =>
+      guardedInsert(
+        db,
+        m.query(db, v).returning(sql<number>`1`.as("one")),
+        "model_calls",
+        rowOf(v.slice(m.values.length)),
+        {
+          stream: "integer",
+          prompt_chars: "integer",
+          redactions: "integer",
+          reserved_usd: "double precision",
+        },
+      ),
+    );
+    return affectedRows(r) === 1;
   }
 
   /** Records the outcome once: false when the call was already finished. */

@@ -21,6 +21,42 @@ export function reserveToolCallQuery(db: Kysely<Database>, v: any[], capped: boo
   return q;
 }
 
+/**
+ * The conditional UPDATE that takes one model call and `reserveUsd` from a run's budgets, with its
+ * values and the name its compiled form is kept under. Shared with the intent's one-statement
+ * form (ModelCallsRepo.insertReserving).
+ */
+export function modelCallReservation(
+  tenantId: string,
+  id: string,
+  caps: { modelCalls?: number | undefined; costUsd?: number | undefined },
+  reserveUsd: number,
+) {
+  const { modelCalls, costUsd } = caps;
+  // a hair of tolerance so a reservation that fits exactly is not lost to float rounding
+  const costCap = costUsd === undefined ? undefined : costUsd + 1e-9;
+  const values: unknown[] = [reserveUsd, tenantId, id];
+  if (modelCalls !== undefined) values.push(modelCalls);
+  if (costCap !== undefined) values.push(reserveUsd, costCap);
+  return {
+    key: `runs.reserveModelCall:${modelCalls !== undefined}:${costCap !== undefined}`,
+    values,
+    // biome-ignore lint/suspicious/noExplicitAny: prepared slots stand in for the values
+    query: (db: Kysely<Database>, v: any[]) => {
+      let q = db
+        .updateTable("runs")
+        .set({ model_calls: sql`model_calls + 1`, cost_usd: sql`cost_usd + ${v[0]}` })
+        .where("tenant_id", "=", v[1])
+        .where("id", "=", v[2])
+        .where("status", "=", "running");
+      let next = 3;
+      if (modelCalls !== undefined) q = q.where("model_calls", "<", v[next++]);
+      if (costCap !== undefined) q = q.where(sql<boolean>`cost_usd + ${v[next++]} <= ${v[next++]}`);
+      return q;
+    },
+  };
+}
+
 const toRecord = (r: RunsTable): RunRecord => ({
   id: r.id,
   tenantId: r.tenant_id,
@@ -201,26 +237,8 @@ export class RunsRepo {
     caps: { modelCalls?: number | undefined; costUsd?: number | undefined },
     reserveUsd: number,
   ): Promise<boolean> {
-    const { modelCalls, costUsd } = caps;
-    // a hair of tolerance so a reservation that fits exactly is not lost to float rounding
-    const costCap = costUsd === undefined ? undefined : costUsd + 1e-9;
-    const values: unknown[] = [reserveUsd, this.tenantId, id];
-    if (modelCalls !== undefined) values.push(modelCalls);
-    if (costCap !== undefined) values.push(reserveUsd, costCap);
-    const key = `runs.reserveModelCall:${modelCalls !== undefined}:${costCap !== undefined}`;
-    const r = await prepared(this.db, key, values, (db, v) => {
-      let q = db
-        .updateTable("runs")
-        .set({ model_calls: sql`model_calls + 1`, cost_usd: sql`cost_usd + ${v[0]}` })
-        .where("tenant_id", "=", v[1])
-        .where("id", "=", v[2])
-        .where("status", "=", "running");
-      let next = 3;
-      if (modelCalls !== undefined) q = q.where("model_calls", "<", v[next++]);
-      if (costCap !== undefined) q = q.where(sql<boolean>`cost_usd + ${v[next++]} <= ${v[next++]}`);
-      return q;
-    });
-    return affectedRows(r) > 0;
+    const m = modelCallReservation(this.tenantId, id, caps, reserveUsd);
+    return affectedRows(await prepared(this.db, m.key, m.values, m.query)) > 0;
   }
 
   /** Settles a model call: adds `deltaUsd` (actual − reserved, often negative) to the run's cost, whatever its status. */

@@ -1,8 +1,9 @@
 import { type Kysely, PostgresAdapter, sql } from "kysely";
 import { fromJson, toJson } from "../json.js";
-import { affectedRows, isSlot, prepared } from "../prepared.js";
+import { affectedRows, prepared } from "../prepared.js";
 import type { ToolCallRecord, ToolCallStatus } from "../records.js";
 import type { Database, ToolCallsTable } from "../schema.js";
+import { guardedInsert } from "./guarded-insert.js";
 import { RunsRepo, reserveToolCallQuery } from "./runs.js";
 
 export const toToolCallRecord = (r: ToolCallsTable): ToolCallRecord => ({
@@ -127,18 +128,14 @@ export class ToolCallsRepo {
     }
     const values = [...reserve, ...valuesOf(this.tenantId, c)];
     const capped = cap !== undefined;
-    const r = await prepared(this.db, `toolCalls.insertReserving:${capped}`, values, (db, v) => ({
-      compile: () => {
-        const row = Object.entries(rowOf(v.slice(reserve.length)));
-        const columns = sql.join(row.map(([column]) => sql.ref(column)));
-        // every bound column is text, as an untyped SELECT parameter is; the constants are literals
-        const selected = sql.join(row.map(([, value]) => (isSlot(value) ? sql`${value}` : sql.lit(value))));
-        const reserved = reserveToolCallQuery(db, v, capped).returning(sql<number>`1`.as("one"));
-        return sql`with reserved as (${reserved}) insert into tool_calls (${columns}) select ${selected} from reserved`.compile(
-          db,
-        );
-      },
-    }));
+    const r = await prepared(this.db, `toolCalls.insertReserving:${capped}`, values, (db, v) =>
+      guardedInsert(
+        db,
+        reserveToolCallQuery(db, v, capped).returning(sql<number>`1`.as("one")),
+        "tool_calls",
+        rowOf(v.slice(reserve.length)),
+      ),
+    );
     return affectedRows(r) === 1;
   }
 
