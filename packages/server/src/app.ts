@@ -88,6 +88,8 @@ export interface TollgateOptions {
   keyCacheMs?: number;
   /** how long a workspace secret read for a call is reused (default 5 s; 0 reads it on every call) */
   secretCacheMs?: number;
+  /** how long a workspace's model providers, prices and spend caps read for a call are reused (default 5 s) */
+  modelConfigCacheMs?: number;
 }
 
 export interface Tollgate {
@@ -185,7 +187,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   });
   calls.onOutcome(watcher.onToolCall);
   calls.onRunEnded(watcher.onRunEnded);
-  const modelConfig = new ModelConfigService(store, vault, clock);
+  const modelConfig = new ModelConfigService(store, vault, clock, opts.modelConfigCacheMs);
   const services: Services = {
     store,
     clock,
@@ -277,6 +279,9 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const stopSecretChanges = await vault.connect(store.notifications, (e) =>
     app.log.warn({ err: e }, "could not tell other replicas that a secret changed"),
   );
+  const stopModelConfigChanges = await services.models.config.connect(store.notifications, (e) =>
+    app.log.warn({ err: e }, "could not tell other replicas that a model provider, price or spend cap changed"),
+  );
   return {
     services,
     http: app,
@@ -287,6 +292,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
       await stopCallEvents();
       await stopKeyChanges();
       await stopSecretChanges();
+      await stopModelConfigChanges();
       await jobs.stop();
       await services.auditExport.delivery.stop();
       await app.close();

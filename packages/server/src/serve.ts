@@ -28,6 +28,7 @@ export interface ServeOptions {
     | "alerts"
     | "keyCacheMs"
     | "secretCacheMs"
+    | "modelConfigCacheMs"
   >;
 }
 

@@ -370,6 +370,36 @@ describe("model-call caps and cost reservations", () => {
     expect(model.requests()).toHaveLength(before);
   });
 
+  it("applies a changed provider, price or spend cap to the very next call", async () => {
+    const lab = await h.workspace("cyberdyne", "labs-changes");
+    await useFakeProvider(lab, model);
+    const key = (await h.operator.createKey("labs-changes", "labs-changes-agent", "agent")).key;
+    const run = await lab.agent.startRun({ workspace: "labs-changes", workflow: "support-triage" });
+    const client = new OpenAI({ baseURL: lab.agent.openaiBaseUrl(run.id), apiKey: key, maxRetries: 0 });
+    const ask = (model = "gpt-4o-mini") =>
+      client.chat.completions
+        .create({ model, messages: ticket, max_tokens: 20 })
+        .then(() => "ok")
+        .catch((e: InstanceType<typeof OpenAI.APIError>) => e.code);
+    expect(await ask()).toBe("ok"); // the workspace's configuration is now cached
+    await lab.admin.putModelPrices("labs-changes", { "gpt-4o-mini": { inputPerMTok: 1_000_000, outputPerMTok: 1 } });
+    await lab.admin.putSpendCaps("labs-changes", { dailyUsd: 1 });
+    expect(await ask()).toBe("budget_exceeded");
+    const other = await h.workspace("cyberdyne-2", "labs-changes-2");
+    await useFakeProvider(other, model);
+    const key2 = (await h.operator.createKey("labs-changes-2", "labs-changes-2-agent", "agent")).key;
+    const run2 = await other.agent.startRun({ workspace: "labs-changes-2", workflow: "support-triage" });
+    const client2 = new OpenAI({ baseURL: other.agent.openaiBaseUrl(run2.id), apiKey: key2, maxRetries: 0 });
+    expect(
+      (await client2.chat.completions.create({ model: "gpt-4o", messages: ticket, max_tokens: 20 })).id,
+    ).toBeTruthy();
+    await other.admin.deleteModelProvider("labs-changes-2", "openai");
+    const refused = await client2.chat.completions
+      .create({ model: "gpt-4o", messages: ticket, max_tokens: 20 })
+      .catch((e: InstanceType<typeof OpenAI.APIError>) => e.code);
+    expect(refused).toBe("model_not_allowed");
+  });
+
   it("keeps shipped example prices under the workspace's own", async () => {
     const prices = await ws.auditor.modelPrices("support");
     expect(prices.workspace).toEqual(testPrices);

@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { workflowYaml } from "@tollgate/example-support-triage";
+import { startFakeModel, workflowYaml } from "@tollgate/example-support-triage";
 import { TollgateClient } from "@tollgate/sdk";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../src/index.js";
 import { testDatabase } from "./test-database.js";
 import { type Harness, operatorKey, startHarness, type Workspace } from "./harness.js";
+import { useFakeProvider } from "./model-support.js";
 
 const pgUrl = process.env.TOLLGATE_TEST_DATABASE_URL;
 
@@ -29,8 +31,8 @@ describe.skipIf(!pgUrl)("two replicas on PostgreSQL", () => {
       dataDir: dataDirB,
       databaseUrl: db.url,
       env: { TOLLGATE_ADMIN_KEY: operatorKey, TOLLGATE_MASTER_KEY: "a".repeat(64) },
-      // key and secret caches far longer than any test: only the change notices can end them in time
-      tuning: { keyCacheMs: 600_000, secretCacheMs: 600_000 },
+      // key, secret and model-config caches far longer than any test: only the change notices can end them in time
+      tuning: { keyCacheMs: 600_000, secretCacheMs: 600_000, modelConfigCacheMs: 600_000 },
     });
     const keyOf = (c: TollgateClient) => (c as unknown as { opts: { key: string } }).opts.key;
     b = {
@@ -92,6 +94,34 @@ describe.skipIf(!pgUrl)("two replicas on PostgreSQL", () => {
       expect(used).toBe("Bearer rotated-on-a");
     } finally {
       await ws.admin.putSecret("replws", "helpdesk-token", h.systems.tokens.helpdesk);
+    }
+  });
+
+  it("applies a spend cap set on one replica to model calls on the other at once", async () => {
+    const model = await startFakeModel();
+    try {
+      await useFakeProvider(ws, model);
+      const key = (await ws.admin.createKey("replws", "replica-model-bot", "agent")).key;
+      const run = await b.agent.startRun({ workspace: "replws", workflow: "support-triage" });
+      const onB = new OpenAI({ baseURL: b.agent.openaiBaseUrl(run.id), apiKey: key, maxRetries: 0 });
+      const ask = () =>
+        onB.chat.completions
+          .create({ model: "gpt-4o", messages: [{ role: "user", content: "Summarise the ticket." }], max_tokens: 100 })
+          .then(() => "ok")
+          .catch((e: InstanceType<typeof OpenAI.APIError>) => e.code);
+      expect(await ask()).toBe("ok"); // replica B caches the workspace's providers and caps
+      await ws.admin.putSpendCaps("replws", { dailyUsd: 0.0001 });
+      let answer = "ok";
+      for (let i = 0; i < 100 && answer === "ok"; i++) {
+        answer = await ask();
+        if (answer === "ok") await new Promise((r) => setTimeout(r, 20));
+      }
+      // the notification ends it; replica B's cache would keep the old caps for ten minutes (and the
+      // run would go on to its own budget of model calls)
+      expect(answer).toBe("budget_exceeded");
+      expect(await b.agent.getRun(run.id)).toMatchObject({ stopReason: "workspace_daily_spend_exceeded" });
+    } finally {
+      await model.close();
     }
   });
 

@@ -1,7 +1,8 @@
 import { examplePrices, type ModelPrice, priceFor, TollgateError } from "@tollgate/core";
-import type { ModelProviderRecord, ModelSettingsRecord, ProviderKind, Store } from "@tollgate/store";
+import type { ModelProviderRecord, ModelSettingsRecord, Notifications, ProviderKind, Store } from "@tollgate/store";
 import { type Clock, iso } from "../clock.js";
 import { can, workspaceAccess } from "../identity/access.js";
+import { NoticedCache } from "../identity/noticed-cache.js";
 import type { Principal } from "../identity/principal.js";
 import type { Vault } from "../identity/vault.js";
 import type { ModelApi } from "./wire.js";
@@ -26,17 +27,45 @@ export interface ResolvedModel {
   settings: SpendCaps;
 }
 
+/** how long a workspace's providers and settings read for a model call are reused; a change in any process ends it at once */
+export const defaultModelConfigCacheMs = 5_000;
+const maxCachedWorkspaces = 1_000;
+const modelConfigChangesChannel = "tollgate_model_config_changes";
+
+interface WorkspaceModelConfig {
+  providers: ModelProviderRecord[];
+  settings: ModelSettingsRecord | undefined;
+}
+
 /**
  * Model providers, prices and spend caps of a workspace (admin). The provider's API key is a
  * workspace secret named here and read from the vault at call time; it is never stored or shown
  * by this service.
  */
 export class ModelConfigService {
+  /** each workspace's providers and settings as the proxy last read them (two queries a call saved) */
+  private readonly cached: NoticedCache<WorkspaceModelConfig>;
+
   constructor(
     private readonly store: Store,
     private readonly vault: Vault,
     private readonly clock: Clock,
-  ) {}
+    cacheMs = defaultModelConfigCacheMs,
+  ) {
+    this.cached = new NoticedCache({
+      ttlMs: cacheMs,
+      maxEntries: maxCachedWorkspaces,
+      channel: modelConfigChangesChannel,
+    });
+  }
+
+  /**
+   * A provider, price or spend cap changed in one process is dropped from every process's cache
+   * (PostgreSQL NOTIFY/LISTEN); a process that missed the message reads it again within `cacheMs`.
+   */
+  connect(notifications: Notifications, onError: (e: unknown) => void): Promise<() => Promise<void>> {
+    return this.cached.connect(notifications, onError);
+  }
 
   async putProvider(p: Principal, workspaceId: string, name: string, input: ProviderInput) {
     const tenantId = await workspaceAccess(this.store, p, workspaceId, can.manage);
@@ -76,6 +105,7 @@ export class ModelConfigService {
         now,
       );
     });
+    this.cached.changed(configKey(tenantId, workspaceId));
     return providerView(record);
   }
 
@@ -96,6 +126,7 @@ export class ModelConfigService {
       return true;
     });
     if (!deleted) throw new TollgateError("not_found", `no model provider ${name} in workspace ${workspaceId}`);
+    this.cached.changed(configKey(tenantId, workspaceId));
   }
 
   /** The workspace's own prices replace the whole of its table; the shipped examples stay underneath. */
@@ -130,8 +161,7 @@ export class ModelConfigService {
    * (workspace table over the shipped examples) and its key. Each refusal names what is missing.
    */
   async resolve(tenantId: string, workspaceId: string, model: string, api: ModelApi): Promise<ResolvedModel> {
-    const scope = this.store.scope(tenantId);
-    const providers = await scope.modelConfig.providers(workspaceId);
+    const { providers, settings } = await this.workspaceConfig(tenantId, workspaceId);
     const provider = providers.find((x) => x.models.includes(model));
     if (!provider)
       throw new TollgateError(
@@ -147,7 +177,6 @@ export class ModelConfigService {
         `model ${model} is served by provider ${provider.name}, which speaks the ${provider.kind} API; call it at /${provider.kind === "openai" ? "openai/chat/completions" : "anthropic/v1/messages"}`,
         { model, reason: "wrong_api", provider: provider.name },
       );
-    const settings = await scope.modelConfig.settings(workspaceId);
     const price = priceFor({ ...examplePrices, ...settings?.prices }, model);
     if (!price)
       throw new TollgateError(
@@ -167,6 +196,19 @@ export class ModelConfigService {
       apiKey,
       settings: { dailyUsd: settings?.dailyUsd ?? null, monthlyUsd: settings?.monthlyUsd ?? null },
     };
+  }
+
+  /** A workspace's providers and settings, from the cache while fresh. */
+  private async workspaceConfig(tenantId: string, workspaceId: string): Promise<WorkspaceModelConfig> {
+    const read = await this.cached.read(configKey(tenantId, workspaceId), async () => {
+      const scope = this.store.scope(tenantId);
+      const [providers, settings] = await Promise.all([
+        scope.modelConfig.providers(workspaceId),
+        scope.modelConfig.settings(workspaceId),
+      ]);
+      return { providers, settings };
+    });
+    return read ?? { providers: [], settings: undefined };
   }
 
   private async updateSettings(
@@ -189,6 +231,7 @@ export class ModelConfigService {
       await s.modelConfig.putSettings({ ...change(cur), updatedAt: now });
       await s.audit.append([{ type: event, workspace: workspaceId, actor: p.keyId, data }], now);
     });
+    this.cached.changed(configKey(tenantId, workspaceId));
   }
 }
 
@@ -202,3 +245,5 @@ function providerView(r: ModelProviderRecord) {
     updatedAt: r.updatedAt,
   };
 }
+
+const configKey = (tenantId: string, workspaceId: string) => `${tenantId}/${workspaceId}`;
