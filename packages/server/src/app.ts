@@ -228,7 +228,13 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     alerts,
     retention,
     legalHolds: new LegalHoldService(store, clock),
-    tenantData: new TenantDataService(store, vault, signer, (keyId) => services.keys.keyChanged(keyId)),
+    tenantData: new TenantDataService(
+      store,
+      vault,
+      signer,
+      (keyId) => services.keys.keyChanged(keyId),
+      (tenantId) => modelConfig.forget(tenantId),
+    ),
   };
   services.runs.telemetry = telemetry;
   services.runs.versions = new RunVersionResolver(store, prompts);

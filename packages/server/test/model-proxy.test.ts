@@ -400,6 +400,22 @@ describe("model-call caps and cost reservations", () => {
     expect(refused).toBe("model_not_allowed");
   });
 
+  it("forgets a deleted tenant's providers: a tenant made again under its name starts with none", async () => {
+    const ask = async (lab: Awaited<ReturnType<typeof h.workspace>>) => {
+      const key = (await h.operator.createKey("labs-gone", `labs-gone-agent-${Date.now()}`, "agent")).key;
+      const run = await lab.agent.startRun({ workspace: "labs-gone", workflow: "support-triage" });
+      return new OpenAI({ baseURL: lab.agent.openaiBaseUrl(run.id), apiKey: key, maxRetries: 0 }).chat.completions
+        .create({ model: "gpt-4o-mini", messages: ticket, max_tokens: 20 })
+        .then(() => "ok")
+        .catch((e: InstanceType<typeof OpenAI.APIError>) => e.code);
+    };
+    const first = await h.workspace("tyrell", "labs-gone");
+    await useFakeProvider(first, model);
+    expect(await ask(first)).toBe("ok"); // the workspace's providers are now cached
+    await h.operator.deleteTenant("tyrell");
+    expect(await ask(await h.workspace("tyrell", "labs-gone"))).toBe("model_not_allowed");
+  });
+
   it("keeps shipped example prices under the workspace's own", async () => {
     const prices = await ws.auditor.modelPrices("support");
     expect(prices.workspace).toEqual(testPrices);

@@ -16,6 +16,8 @@ export class TenantDataService {
     private readonly signer: AuditSigner,
     /** the deleted tenant's keys must stop working at once, also where they were cached */
     private readonly keyChanged: (keyId: string) => void,
+    /** other caches of the tenant's rows (model providers and settings), dropped in every replica */
+    private readonly tenantChanged: (tenantId: string) => void = () => undefined,
   ) {}
 
   async export(
@@ -33,6 +35,7 @@ export class TenantDataService {
     this.vault.forget(tenantId);
     this.signer.forget(tenantId);
     this.keyChanged("*");
+    this.tenantChanged(tenantId);
     return { tenant: tenantId, deleted };
   }
 

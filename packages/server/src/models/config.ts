@@ -67,6 +67,11 @@ export class ModelConfigService {
     return this.cached.connect(notifications, onError);
   }
 
+  /** A deleted tenant's providers and settings, dropped here and in every replica. */
+  forget(tenantId: string): void {
+    this.cached.changed(`${tenantId}/*`);
+  }
+
   async putProvider(p: Principal, workspaceId: string, name: string, input: ProviderInput) {
     const tenantId = await workspaceAccess(this.store, p, workspaceId, can.manage);
     if ((await this.vault.getSecret(tenantId, workspaceId, input.apiKeySecret)) === undefined)
