@@ -176,11 +176,6 @@ export class ModelConfigRepo {
           period: v[3 + i],
           cost_usd: v[2],
         }));
-        // each period's cap, chosen by the row's period (a CASE's parameters are untyped: cast)
-        const capOf = sql`case ${sql.join(
-          rows.map((_, i) => sql`when excluded.period = ${v[3 + i]} then cast(${v[3 + n + i]} as double precision)`),
-          sql` `,
-        )} end`;
         return db
           .insertInto("workspace_spend")
           .values(rows)
@@ -188,7 +183,15 @@ export class ModelConfigRepo {
             const add = oc
               .columns(["tenant_id", "workspace_id", "period"])
               .doUpdateSet({ cost_usd: sql`workspace_spend.cost_usd + excluded.cost_usd` });
-            return capped ? add.where(sql<boolean>`workspace_spend.cost_usd + excluded.cost_usd <= ${capOf}`) : add;
+            if (!capped) return add;
+            // each period's cap, chosen by the row's period (a CASE's parameters are untyped: cast)
+            const capOf = sql.join(
+              rows.map(
+                (_, i) => sql`when excluded.period = ${v[3 + i]} then cast(${v[3 + n + i]} as double precision)`,
+              ),
+              sql` `,
+            );
+            return add.where(sql<boolean>`workspace_spend.cost_usd + excluded.cost_usd <= case ${capOf} end`);
           })
           .returning("period");
       },
