@@ -178,8 +178,16 @@ async function main() {
       };
       const m = await pairedCalls(iterations, parallel, directCall, governedCall, { around });
       m.governed.cpuMsPerCall = cpuPerCall(...sumReadings(cpuDeltas), iterations);
-      if (parallel === 1) results.sequentialStages = stageMeans(before, await stageTotals(governed));
-      results.scenarios.push({ name: `governed READ tool call (HTTP API), ${label}`, ...m });
+      const scenario = { name: `governed READ tool call (HTTP API), ${label}`, ...m };
+      if (parallel === 1)
+        Object.assign(scenario, {
+          stages: stageMeans(before, await stageTotals(governed)),
+          stagesOf: "a sequential governed call",
+          stagesMetric: "tollgate_call_stage_seconds",
+          stagesNote:
+            "`total` runs from the route handler to the answer; the rest of the added time is HTTP in and out of the server.",
+        });
+      results.scenarios.push(scenario);
     }
     // Scenario 2: governed calls per second from one server process as callers are added, until it saturates.
     for (const callers of runs("http") ? [1, 4, 16, 64] : []) {
@@ -244,19 +252,6 @@ function report(results) {
         `| ${r.callers} | ${Math.round(r.callsPerSecond)} | ${ms(r.p50)} | ${ms(r.p99)} | ${cpuMs(r.cpuMsPerCall.server)} | ${cpuMs(r.cpuMsPerCall.systems)} | ${cpuMs(r.cpuMsPerCall.client)} |`,
     ),
     "",
-    ...(results.sequentialStages
-      ? [
-          "Where a sequential governed call spends its time inside the server (mean per call, from the server's stage histograms, `tollgate_call_stage_seconds`): " +
-            Object.entries(results.sequentialStages)
-              .map(([stage, v]) => `${stage} ${ms(v)}`)
-              .join(", ") +
-            ". `total` runs from the route handler to the answer; the rest of the added time is HTTP in and out of the server." +
-            (results.scenarios[0]?.governed.cpuMsPerCall?.server === undefined
-              ? ""
-              : ` The server process used ${ms(results.scenarios[0].governed.cpuMsPerCall.server)} of CPU (user and system, all threads) per sequential call.`),
-          "",
-        ]
-      : []),
     ...results.scenarios
       .filter((s) => s.stages)
       .flatMap((s) => [

@@ -17,7 +17,7 @@ export class TenantDataService {
     /** the deleted tenant's keys must stop working at once, also where they were cached */
     private readonly keyChanged: (keyId: string) => void,
     /** other caches of the tenant's rows (model providers and settings), dropped in every replica */
-    private readonly tenantChanged: (tenantId: string) => void = () => undefined,
+    private readonly tenantChanged: (tenantId: string) => void,
   ) {}
 
   async export(

@@ -4,6 +4,7 @@ import { fromJson, toJson } from "../json.js";
 import { affectedRows, prepared } from "../prepared.js";
 import type { NewAuditEvent } from "../records.js";
 import type { AuditEventsTable, Database } from "../schema.js";
+import { guardedInsert } from "./guarded-insert.js";
 
 export const toAuditEvent = (r: AuditEventsTable): ChainedAuditEvent => ({
   seq: Number(r.seq),
@@ -51,9 +52,15 @@ const rowOf = (v: any[]) => ({
   hash: v[11],
 });
 
-/** The audit_events columns in the order of columnsOf, and where seq is among them. */
-const eventColumns = Object.keys(rowOf([]));
-const seqColumn = eventColumns.indexOf("seq");
+/** Moves the head row on to (seq, hash) only where it is still at the expected seq and hash. */
+// biome-ignore lint/suspicious/noExplicitAny: prepared slots stand in for the values
+const moveHeadQuery = (db: Kysely<Database>, [seq, hash, tenant, expectedSeq, expectedHash]: any[]) =>
+  db
+    .updateTable("audit_heads")
+    .set({ seq, hash })
+    .where("tenant_id", "=", tenant)
+    .where("seq", "=", expectedSeq)
+    .where("hash", "=", expectedHash);
 
 /** The events as links of the chain after `after` (the seq and hash they follow). */
 function linkEvents(events: NewAuditEvent[], after: { seq: number; hash: string }, now: string): ChainedAuditEvent[] {
@@ -209,32 +216,18 @@ export class AuditRepo {
     const n = events.length;
     if (this.db.getExecutor().adapter instanceof PostgresAdapter && n <= 4) {
       const values = [...move, ...events.flatMap((e) => columnsOf(this.tenantId, e))];
-      const r = await prepared(this.db, `audit.insertAfterHead.${n}`, values, (db, v) => ({
-        compile: () => {
-          const moved = sql`update audit_heads set seq = ${v[0]}, hash = ${v[1]}
-            where tenant_id = ${v[2]} and seq = ${v[3]} and hash = ${v[4]} returning 1`;
-          // one SELECT per event, from `moved`: no row when the head did not match. A SELECT's
-          // parameters are untyped, so seq (integer) is cast; the rest are text
-          const rows = events.map((_, i) => {
-            const row = v.slice(5 + i * 12, 17 + i * 12);
-            const typed = row.map((x, j) => (j === seqColumn ? sql`cast(${x} as integer)` : sql`${x}`));
-            return sql`select ${sql.join(typed)} from moved`;
-          });
-          const columns = sql.join(eventColumns.map((c) => sql.ref(c)));
-          const query = sql`with moved as (${moved}) insert into audit_events (${columns}) ${sql.join(rows, sql` union all `)}`;
-          return query.compile(db);
-        },
-      }));
+      const r = await prepared(this.db, `audit.insertAfterHead.${n}`, values, (db, v) =>
+        guardedInsert(
+          db,
+          moveHeadQuery(db, v).returning(sql<number>`1`.as("one")),
+          "audit_events",
+          events.map((_, i) => rowOf(v.slice(5 + i * 12, 17 + i * 12))),
+          { seq: "integer" },
+        ),
+      );
       return affectedRows(r) === n;
     }
-    const moved = await prepared(this.db, "audit.moveHead", move, (db, [s, h, t, es, eh]) =>
-      db
-        .updateTable("audit_heads")
-        .set({ seq: s, hash: h })
-        .where("tenant_id", "=", t)
-        .where("seq", "=", es)
-        .where("hash", "=", eh),
-    );
+    const moved = await prepared(this.db, "audit.moveHead", move, moveHeadQuery);
     if (affectedRows(moved) === 0) return false;
     await this.insertEvents(events);
     return true;

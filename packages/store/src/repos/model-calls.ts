@@ -183,7 +183,7 @@ export class ModelCallsRepo {
         db,
         m.query(db, v).returning(sql<number>`1`.as("one")),
         "model_calls",
-        rowOf(v.slice(m.values.length)),
+        [rowOf(v.slice(m.values.length))],
         {
           stream: "integer",
           prompt_chars: "integer",

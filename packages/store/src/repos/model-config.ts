@@ -162,7 +162,7 @@ export class ModelConfigRepo {
     // a period's first reservation is the whole sum: refused here when it alone passes the cap
     const over = periods.find((_, i) => usd > (limits[i] as number));
     if (over) return over.period;
-    const capped = limits.some((l) => l !== Number.MAX_VALUE);
+    const capped = usd > 0 && periods.some((p) => p.cap !== null);
     const n = periods.length;
     const values = [this.tenantId, workspaceId, usd, ...periods.map((p) => p.period), ...(capped ? limits : [])];
     const r = await prepared<{ period: string }>(

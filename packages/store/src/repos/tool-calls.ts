@@ -120,21 +120,18 @@ export class ToolCallsRepo {
    * runs the UPDATE and then the INSERT.
    */
   async insertReserving(c: NewToolCall, cap: number | undefined): Promise<boolean> {
-    const reserve = cap === undefined ? [this.tenantId, c.runId] : [this.tenantId, c.runId, cap];
     if (!(this.db.getExecutor().adapter instanceof PostgresAdapter)) {
       if (!(await new RunsRepo(this.db, this.tenantId).reserveToolCall(c.runId, cap))) return false;
       await this.insert(c);
       return true;
     }
+    const reserve = cap === undefined ? [this.tenantId, c.runId] : [this.tenantId, c.runId, cap];
     const values = [...reserve, ...valuesOf(this.tenantId, c)];
     const capped = cap !== undefined;
     const r = await prepared(this.db, `toolCalls.insertReserving:${capped}`, values, (db, v) =>
-      guardedInsert(
-        db,
-        reserveToolCallQuery(db, v, capped).returning(sql<number>`1`.as("one")),
-        "tool_calls",
+      guardedInsert(db, reserveToolCallQuery(db, v, capped).returning(sql<number>`1`.as("one")), "tool_calls", [
         rowOf(v.slice(reserve.length)),
-      ),
+      ]),
     );
     return affectedRows(r) === 1;
   }
