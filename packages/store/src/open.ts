@@ -16,6 +16,8 @@ export interface OpenStoreOptions {
   sqliteFile?: string;
   /** PostgreSQL schema (tests). */
   schema?: string;
+  /** SQLite: pages the write-ahead log holds before it is started over (default 16,000, about 64 MB). */
+  walRestartPages?: number;
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
@@ -33,7 +35,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     if (opts.schema) await db.schema.createSchema(opts.schema).ifNotExists().execute();
   } else {
     const file = opts.sqliteFile ?? join(opts.dataDir ?? ".tollgate", "tollgate.db");
-    db = new Kysely<Database>({ dialect: sqliteDialect(file) });
+    db = new Kysely<Database>({
+      dialect: sqliteDialect(file, opts.walRestartPages ? { walRestartPages: opts.walRestartPages } : {}),
+    });
     dialect = "sqlite";
   }
   const migrator = new Migrator({

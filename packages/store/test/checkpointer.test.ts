@@ -6,10 +6,13 @@ import { describe, expect, it } from "vitest";
 import { openStore, type Store } from "../src/index.js";
 
 /** A fresh SQLite file with tenant `t`, closed and removed afterwards. */
-async function withStore(test: (store: Store, file: string) => Promise<void>): Promise<void> {
+async function withStore(
+  test: (store: Store, file: string) => Promise<void>,
+  opts: { walRestartPages?: number } = {},
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "tollgate-checkpoint-"));
   const file = join(dir, "tollgate.db");
-  const store = await openStore({ sqliteFile: file });
+  const store = await openStore({ sqliteFile: file, ...opts });
   try {
     await store.createTenant({ id: "t", name: null, wrappedKey: "-", createdAt: "2026-01-01T00:00:00Z" });
     await test(store, file);
@@ -41,21 +44,24 @@ describe("WAL checkpoints off the event loop", () => {
   it(
     "starts the log over while writes keep coming",
     () =>
-      withStore(async (store, file) => {
-        // writers that never pause: a commit group is open nearly all the time, so the worker's
-        // checkpoints never catch up with the log on their own
-        const filler = "x".repeat(3_000);
-        let written = 0;
-        const writer = async () => {
-          while (written < 100_000_000) {
-            written += filler.length;
-            await appendEvent(store, { filler });
-          }
-        };
-        await Promise.all(Array.from({ length: 32 }, writer));
-        // 100 MB of events went through the log; it was started over instead of growing with them
-        expect(statSync(`${file}-wal`).size).toBeLessThan(60_000_000);
-      }),
+      withStore(
+        async (store, file) => {
+          // writers that never pause: a commit group is open nearly all the time, so the worker's
+          // checkpoints never catch up with the log on their own
+          const filler = "x".repeat(3_000);
+          let written = 0;
+          const writer = async () => {
+            while (written < 100_000_000) {
+              written += filler.length;
+              await appendEvent(store, { filler });
+            }
+          };
+          await Promise.all(Array.from({ length: 32 }, writer));
+          // 100 MB of events went through the log; it was started over instead of growing with them
+          expect(statSync(`${file}-wal`).size).toBeLessThan(60_000_000);
+        },
+        { walRestartPages: 4_000 },
+      ),
     60_000,
   );
 });

@@ -5,10 +5,12 @@ import type BetterSqlite3 from "better-sqlite3";
 /** How often the background connection copies the WAL back into the database file. */
 const checkpointIntervalMs = 100;
 /**
- * A log this long (in pages: about 16 MB) is started over; each restart holds queries for a few
- * milliseconds (the catch-up checkpoint syncs the database file).
+ * A log this long (in pages: about 64 MB) is started over. Each restart holds queries for a few
+ * milliseconds (the catch-up checkpoint syncs the log and the database file), however long the
+ * log is: it copies only the pages written since the worker's last pass. A longer log restarts
+ * less often (at 4,000 pages, one sequential call in 240 waited for a restart; docs/performance.md).
  */
-const restartFrames = 4000;
+export const defaultRestartPages = 16_000;
 /** How long queries wait, at most, for the worker's catch-up checkpoint. */
 const quietTimeoutMs = 1_000;
 
@@ -24,7 +26,7 @@ const checkpoint = () => {
 };
 const timer = setInterval(() => {
   const pass = checkpoint();
-  if (pass && pass.log >= workerData.restartFrames && !asked) {
+  if (pass && pass.log >= workerData.restartPages && !asked) {
     asked = true;
     parentPort.postMessage("restart");
   }
@@ -54,7 +56,7 @@ export type Quietly = (fn: () => Promise<void>) => Promise<void>;
  * PASSIVE checkpoints alone never let the log start over while writes keep coming: SQLite
  * restarts it only when a write transaction begins with every page already copied, and under
  * steady load new pages always arrive while the worker copies (the log grew by hundreds of MB in
- * a minute of the bench). So once the log passes `restartFrames`, the worker asks for a quiet
+ * a minute of the bench). So once the log passes `restartPages`, the worker asks for a quiet
  * moment: queries (not the event loop) wait while it copies the few pages written since its last
  * pass, and the next transaction writes from the start of the log again.
  *
@@ -65,6 +67,7 @@ export function startCheckpointer(
   database: BetterSqlite3.Database,
   file: string,
   quietly: Quietly,
+  restartPages = defaultRestartPages,
 ): () => Promise<void> {
   database.pragma("wal_autocheckpoint = 0");
   const worker = new Worker(workerSource, {
@@ -73,7 +76,7 @@ export function startCheckpointer(
       driver: createRequire(import.meta.url).resolve("better-sqlite3"),
       file,
       intervalMs: checkpointIntervalMs,
-      restartFrames,
+      restartPages,
     },
   });
   worker.unref();

@@ -9,7 +9,7 @@ import { GroupCommitSqliteDialect, type SqliteConnectionSource } from "./group-c
  * transaction across a process crash (kill -9); only an operating-system crash or power loss can
  * drop the last commits. docs/operations.md says so.
  */
-export function sqliteDialect(file: string): GroupCommitSqliteDialect {
+export function sqliteDialect(file: string, opts: { walRestartPages?: number } = {}): GroupCommitSqliteDialect {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   const database = new BetterSqlite3(file);
   database.pragma("journal_mode = WAL");
@@ -28,7 +28,8 @@ export function sqliteDialect(file: string): GroupCommitSqliteDialect {
       await source.close();
     },
   });
-  if (file !== ":memory:") stopCheckpointer = startCheckpointer(database, file, (fn) => dialect.quietly(fn));
+  if (file !== ":memory:")
+    stopCheckpointer = startCheckpointer(database, file, (fn) => dialect.quietly(fn), opts.walRestartPages);
   return dialect;
 }
 
