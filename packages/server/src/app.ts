@@ -59,6 +59,8 @@ import { ModelReports } from "./models/reports.js";
 export interface TollgateOptions {
   store: Store;
   masterKey: Buffer;
+  /** report the process's own metrics (CPU, memory, event loop, GC) on /metrics: once per process */
+  processMetrics?: boolean;
   clock?: Clock;
   logger?: boolean | object;
   bodyLimit?: number;
@@ -148,6 +150,9 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const env = opts.env ?? process.env;
   const telemetry = new Telemetry(new Metrics(store, clock), Tracing.fromEnv(env));
   calls.telemetry = telemetry;
+  if (opts.processMetrics) telemetry.metrics.collectProcessMetrics();
+  const walRestartHeld = (ms: number) => telemetry.metrics.walRestartHeld(ms);
+  store.diagnostics.on("walRestart", walRestartHeld);
   const signer = new AuditSigner(store, vault, clock);
   let publicUrl = opts.publicUrl ?? "http://127.0.0.1:8787";
   const approvalTimeouts = new ApprovalTimeouts(store, clock, (callId) => events.notify(callId));
@@ -295,6 +300,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
       if (!opts.publicUrl) publicUrl = url;
     },
     async close() {
+      store.diagnostics.off("walRestart", walRestartHeld);
       await stopCallEvents();
       await stopKeyChanges();
       await stopSecretChanges();

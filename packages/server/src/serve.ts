@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { openStore } from "@tollgate/store";
+import { openStore, type Store } from "@tollgate/store";
 import { createTollgate, type Tollgate, type TollgateOptions } from "./app.js";
 import type { Clock } from "./clock.js";
 import { loadMasterKey } from "./identity/master-key.js";
@@ -14,6 +14,8 @@ export interface ServeOptions {
   logger?: boolean | object;
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
+  /** the process's own metrics on /metrics (`tollgate serve`; once per process) */
+  processMetrics?: boolean;
   /** breaker, limit and MCP gateway settings (tests use short ones) */
   tuning?: Pick<
     TollgateOptions,
@@ -37,6 +39,8 @@ export interface RunningServer {
   port: number;
   dataDir: string;
   tollgate: Tollgate;
+  /** the store the server opened (closed by close()) */
+  store: Store;
   /** Set only on the first start, when the operator key was generated here. */
   generatedOperatorKey?: string;
   operatorKeyFile?: string;
@@ -59,6 +63,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       logger: opts.logger ?? false,
       ...(opts.clock ? { clock: opts.clock } : {}),
       env,
+      ...(opts.processMetrics ? { processMetrics: true } : {}),
       allowPrivateNetworks: parsePrivateNetworks(
         env.TOLLGATE_ALLOW_PRIVATE_NETWORKS,
         "TOLLGATE_ALLOW_PRIVATE_NETWORKS",
@@ -79,6 +84,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       port,
       dataDir,
       tollgate,
+      store,
       ...(boot.token ? { generatedOperatorKey: boot.token, operatorKeyFile } : {}),
       async close() {
         await tollgate.close();

@@ -59,6 +59,18 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+it("the serve process reports its own CPU, memory, event-loop lag and garbage collections on /metrics", async () => {
+  const text = await (await fetch(`${server!.url}/metrics`)).text();
+  for (const metric of [
+    "process_cpu_user_seconds_total",
+    "process_resident_memory_bytes",
+    "nodejs_eventloop_lag_seconds",
+    "nodejs_heap_size_used_bytes",
+  ])
+    expect(text).toMatch(new RegExp(`^${metric} \\d`, "m"));
+  expect(text).toContain("# TYPE nodejs_gc_duration_seconds histogram");
+});
+
 it("kill -9 mid-call loses no record; the call is outcome_unknown, pending approvals survive, nothing runs twice", async () => {
   const op = new TollgateClient({ url: server!.url, key: operatorKey });
   await op.createTenant("crashco");

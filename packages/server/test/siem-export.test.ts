@@ -299,4 +299,19 @@ describe("/metrics", () => {
     expect(text).toContain('tollgate_audit_sink_delivered_total{tenant="acme",workspace="support",sink="splunk"}');
     expect(text).toContain('tollgate_audit_sink_lag_seconds{tenant="acme",workspace="support",sink="hook"}');
   });
+
+  it("shows how long each restart of the embedded store's write-ahead log held queries", async () => {
+    const counted = async () => {
+      const text = await (await fetch(`${h.url}/metrics`)).text();
+      const of = (what: string) =>
+        Number(new RegExp(`^tollgate_sqlite_wal_restart_hold_seconds_${what} (\\S+)$`, "m").exec(text)?.[1]);
+      return { count: of("count"), sum: of("sum") };
+    };
+    const before = await counted();
+    // what the store's checkpointer tells after a restart (store/test/checkpointer.test.ts makes real ones)
+    h.server.store.diagnostics.emit("walRestart", 3);
+    const after = await counted();
+    expect(after.count - before.count).toBe(1);
+    expect(after.sum - before.sum).toBeCloseTo(0.003, 6);
+  });
 });

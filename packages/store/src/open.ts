@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import { Kysely, Migrator, sql } from "kysely";
 import { sqliteDialect } from "./dialect/sqlite.js";
@@ -5,7 +6,7 @@ import { type Notifications, noNotifications, postgresNotifications } from "./di
 import { postgresDialect } from "./dialect/postgres.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
-import { Store } from "./store.js";
+import { Store, type StoreDiagnostics } from "./store.js";
 
 export interface OpenStoreOptions {
   /** postgres://… ; when absent the embedded SQLite store is used. */
@@ -21,6 +22,7 @@ export interface OpenStoreOptions {
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  const diagnostics: StoreDiagnostics = new EventEmitter();
   let db: Kysely<Database>;
   let dialect: "sqlite" | "postgres";
   let notifications: Notifications = noNotifications;
@@ -36,7 +38,10 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   } else {
     const file = opts.sqliteFile ?? join(opts.dataDir ?? ".tollgate", "tollgate.db");
     db = new Kysely<Database>({
-      dialect: sqliteDialect(file, opts.walRestartPages ? { walRestartPages: opts.walRestartPages } : {}),
+      dialect: sqliteDialect(file, {
+        ...(opts.walRestartPages ? { restartPages: opts.walRestartPages } : {}),
+        onRestart: (holdMs) => diagnostics.emit("walRestart", holdMs),
+      }),
     });
     dialect = "sqlite";
   }
@@ -55,7 +60,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
     throw new Error(`database migration ${failed ?? ""} failed: ${(error as Error).message ?? String(error)}`);
   }
-  return new Store(db, dialect, notifications);
+  return new Store(db, dialect, notifications, diagnostics);
 }
 
 /** Where unqualified tables go on this connection (the first schema of its search path). */

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { type Kysely, sql } from "kysely";
 import { type Notifications, noNotifications } from "./dialect/notifications.js";
 import { TenantGroupCommit } from "./dialect/tenant-group-commit.js";
@@ -86,6 +87,12 @@ export class TenantScope {
 }
 
 /**
+ * Events of the store's own machinery, for metrics: `walRestart` with how long, in ms, the
+ * embedded store's write-ahead log restart held queries (dialect/checkpointer.ts).
+ */
+export type StoreDiagnostics = EventEmitter<{ walRestart: [holdMs: number] }>;
+
+/**
  * The store. Tenant data is reached only through `scope(tenant)` or `transaction(tenant, fn)`;
  * the few lookups that must happen before a tenant is known (a key by id, a workspace by id,
  * start-up recovery) are here, named for what they are for.
@@ -101,6 +108,8 @@ export class Store {
     readonly dialect: "sqlite" | "postgres",
     /** between processes sharing the database (PostgreSQL); a no-op on the embedded store */
     readonly notifications: Notifications = noNotifications,
+    /** what the store's own machinery does that an operator should see (metrics) */
+    readonly diagnostics: StoreDiagnostics = new EventEmitter(),
   ) {
     this.groups = dialect === "postgres" ? new TenantGroupCommit(db) : undefined;
   }

@@ -24,6 +24,7 @@ export function serveCommand(program: Command): void {
         dataDir: o.dataDir,
         ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
         logger: { level: o.logLevel, stream: process.stderr },
+        processMetrics: true,
       });
       const out: string[] = [
         `${pc.bold("Tollgate")} is listening on ${pc.cyan(server.url)}`,

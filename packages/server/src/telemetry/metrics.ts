@@ -1,5 +1,5 @@
 import type { Store } from "@tollgate/store";
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Clock } from "../clock.js";
 
 /** Stages of the governed call whose latency is measured (DESIGN §3). */
@@ -28,6 +28,7 @@ export class Metrics {
   private readonly modelStageSeconds: Histogram<"stage">;
   private readonly sinkEvents: Counter<"tenant" | "workspace" | "sink">;
   private readonly sinkFailures: Counter<"tenant" | "workspace" | "sink">;
+  private readonly walRestartHolds: Histogram;
 
   constructor(store: Store, clock: Clock) {
     const registers = [this.registry];
@@ -61,6 +62,12 @@ export class Metrics {
       name: "tollgate_audit_sink_failures_total",
       help: "Failed deliveries to a SIEM sink by this process",
       labelNames: ["tenant", "workspace", "sink"],
+      registers,
+    });
+    this.walRestartHolds = new Histogram({
+      name: "tollgate_sqlite_wal_restart_hold_seconds",
+      help: "How long each restart of the embedded store's write-ahead log held database queries (SQLite only; the event loop runs on)",
+      buckets: latencyBuckets,
       registers,
     });
     new Gauge({
@@ -134,6 +141,19 @@ export class Metrics {
 
   sinkFailed(tenant: string, workspace: string, sink: string): void {
     this.sinkFailures.inc({ tenant, workspace, sink });
+  }
+
+  walRestartHeld(ms: number): void {
+    this.walRestartHolds.observe(ms / 1000);
+  }
+
+  /**
+   * The process's own metrics (`process_*`, `nodejs_*`: CPU, memory, event-loop lag, garbage
+   * collections by kind). Once per process: they watch the process, not this instance, and
+   * keep observers running for its lifetime (`tollgate serve` turns them on).
+   */
+  collectProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry });
   }
 }
 

@@ -63,11 +63,18 @@ export type Quietly = (fn: () => Promise<void>) => Promise<void>;
  * Should the worker die, the connection takes checkpoints back, so the log never grows without
  * bound.
  */
+export interface CheckpointerOptions {
+  /** pages the log may hold before it is started over */
+  restartPages?: number;
+  /** told how long each restart held queries (a metric: docs/siem.md) */
+  onRestart?: (holdMs: number) => void;
+}
+
 export function startCheckpointer(
   database: BetterSqlite3.Database,
   file: string,
   quietly: Quietly,
-  restartPages = defaultRestartPages,
+  { restartPages = defaultRestartPages, onRestart }: CheckpointerOptions = {},
 ): () => Promise<void> {
   database.pragma("wal_autocheckpoint = 0");
   const worker = new Worker(workerSource, {
@@ -101,7 +108,12 @@ export function startCheckpointer(
     });
   worker.on("message", (message) => {
     if (message === "caught-up") caughtUp?.();
-    else if (message === "restart" && !stopping) void quietly(catchUp);
+    else if (message === "restart" && !stopping)
+      void quietly(async () => {
+        const held = performance.now();
+        await catchUp();
+        onRestart?.(performance.now() - held);
+      });
   });
   return async () => {
     stopping = true;

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { startCheckpointer } from "./checkpointer.js";
+import { type CheckpointerOptions, startCheckpointer } from "./checkpointer.js";
 import { GroupCommitSqliteDialect, type SqliteConnectionSource } from "./group-commit.js";
 
 /**
@@ -9,7 +9,7 @@ import { GroupCommitSqliteDialect, type SqliteConnectionSource } from "./group-c
  * transaction across a process crash (kill -9); only an operating-system crash or power loss can
  * drop the last commits. docs/operations.md says so.
  */
-export function sqliteDialect(file: string, opts: { walRestartPages?: number } = {}): GroupCommitSqliteDialect {
+export function sqliteDialect(file: string, checkpoints: CheckpointerOptions = {}): GroupCommitSqliteDialect {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   const database = new BetterSqlite3(file);
   database.pragma("journal_mode = WAL");
@@ -29,7 +29,7 @@ export function sqliteDialect(file: string, opts: { walRestartPages?: number } =
     },
   });
   if (file !== ":memory:")
-    stopCheckpointer = startCheckpointer(database, file, (fn) => dialect.quietly(fn), opts.walRestartPages);
+    stopCheckpointer = startCheckpointer(database, file, (fn) => dialect.quietly(fn), checkpoints);
   return dialect;
 }
 
