@@ -64,24 +64,34 @@ export async function pairedCalls(n, parallel, direct, governed, { block = 250, 
   return { direct: ds, governed: gs, added: { p50: gs.p50 - ds.p50, p99: gs.p99 - ds.p99 } };
 }
 
-/** One of the server's stage histograms (GET /metrics): sum and count per stage. */
-export async function stageTotals(pool, metric = "tollgate_call_stage_seconds") {
+/**
+ * One of the server's histograms (GET /metrics): sum and count by the value of its one label
+ * (a stage, a kind of garbage collection), or under "" when it has no label.
+ */
+export async function histogramTotals(pool, metric = "tollgate_call_stage_seconds") {
   const r = await pool.request({ method: "GET", path: "/metrics" });
   const text = await r.body.text();
   const totals = {};
-  for (const m of text.matchAll(new RegExp(`^${metric}_(sum|count)\\{stage="(\\w+)"\\} (\\S+)$`, "gm"))) {
-    totals[m[2]] ??= { sum: 0, count: 0 };
-    totals[m[2]][m[1]] = Number(m[3]);
+  for (const m of text.matchAll(new RegExp(`^${metric}_(sum|count)(?:\\{\\w+="(\\w+)"\\})? (\\S+)$`, "gm"))) {
+    const key = m[2] ?? "";
+    totals[key] ??= { sum: 0, count: 0 };
+    totals[key][m[1]] = Number(m[3]);
   }
   return totals;
 }
 
-/** Mean milliseconds per call in each stage between two readings of the histograms. */
-export function stageMeans(before, after) {
-  const means = {};
-  for (const [stage, a] of Object.entries(after)) {
-    const b = before[stage] ?? { sum: 0, count: 0 };
-    if (a.count > b.count) means[stage] = ((a.sum - b.sum) / (a.count - b.count)) * 1000;
+/** How many observations each label value had between two readings, and their mean in ms. */
+export function observationsBetween(before, after) {
+  const out = {};
+  for (const [key, a] of Object.entries(after)) {
+    const b = before[key] ?? { sum: 0, count: 0 };
+    const count = a.count - b.count;
+    if (count > 0) out[key] = { count, meanMs: ((a.sum - b.sum) / count) * 1000 };
   }
-  return means;
+  return out;
+}
+
+/** Mean milliseconds per call in each stage between two readings of a stage histogram. */
+export function stageMeans(before, after) {
+  return Object.fromEntries(Object.entries(observationsBetween(before, after)).map(([k, v]) => [k, v.meanMs]));
 }

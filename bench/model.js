@@ -4,7 +4,7 @@
 // (examples/support-triage) runs in a child process of its own (fake-model-process.js) and
 // answers at once.
 import { Pool } from "undici";
-import { pairedCalls, stageMeans, stageTotals, timeCalls } from "./measure.js";
+import { pairedCalls, stageMeans, histogramTotals, timeCalls } from "./measure.js";
 
 const prompt = {
   model: "gpt-4o-mini",
@@ -65,7 +65,7 @@ export async function modelScenarios({ url, admin, agentKey, iterations, warmup,
       ["sequential", 1],
       [`${concurrency} concurrent callers`, concurrency],
     ]) {
-      const before = await stageTotals(governed, stagesMetric);
+      const before = await histogramTotals(governed, stagesMetric);
       let cpu = 0;
       const around = () => {
         const start = serverCpu();
@@ -81,7 +81,7 @@ export async function modelScenarios({ url, admin, agentKey, iterations, warmup,
       };
       if (parallel === 1)
         Object.assign(scenario, {
-          stages: stageMeans(before, await stageTotals(governed, stagesMetric)),
+          stages: stageMeans(before, await histogramTotals(governed, stagesMetric)),
           stagesOf: "a sequential streamed model call",
           stagesMetric,
           stagesNote:

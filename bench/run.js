@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 import { microFigures } from "./micro.js";
 import { mcpScenarios } from "./mcp.js";
-import { pairedCalls, stageMeans, stageTotals, timeCalls } from "./measure.js";
+import { histogramTotals, observationsBetween, pairedCalls, stageMeans, timeCalls } from "./measure.js";
 import { modelScenarios } from "./model.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -49,6 +49,30 @@ function cpuSeconds(pid) {
   } catch {
     return undefined;
   }
+}
+
+/** What can stall the server's event loop or its queries: young-generation GCs and WAL restart holds. */
+async function pauseTotals(pool) {
+  return {
+    gc: await histogramTotals(pool, "nodejs_gc_duration_seconds"),
+    wal: await histogramTotals(pool, "tollgate_sqlite_wal_restart_hold_seconds"),
+  };
+}
+
+function pausesBetween(before, after) {
+  return {
+    youngCollections: observationsBetween(before.gc, after.gc).minor ?? { count: 0, meanMs: 0 },
+    walRestartHolds: observationsBetween(before.wal, after.wal)[""] ?? { count: 0, meanMs: 0 },
+  };
+}
+
+function pausesSentence({ youngCollections: gc, walRestartHolds: wal }) {
+  const each = (o) => (o.count > 0 ? `, ${o.meanMs.toFixed(2)} ms each on average` : "");
+  return (
+    `Meanwhile the server collected its young generation ${gc.count} times${each(gc)} (\`nodejs_gc_duration_seconds\`) ` +
+    `and restarted its write-ahead log ${wal.count} times${each(wal)} (\`tollgate_sqlite_wal_restart_hold_seconds\`): ` +
+    "a call that meets one waits that long (docs/performance.md, the p99 tail)."
+  );
 }
 
 async function main() {
@@ -170,7 +194,8 @@ async function main() {
           [`${concurrency} concurrent callers`, concurrency],
         ]
       : []) {
-      const before = await stageTotals(governed);
+      const before = await histogramTotals(governed);
+      const pausesBefore = await pauseTotals(governed);
       const cpuDeltas = [];
       const around = () => {
         const start = cpuReadings();
@@ -181,7 +206,8 @@ async function main() {
       const scenario = { name: `governed READ tool call (HTTP API), ${label}`, ...m };
       if (parallel === 1)
         Object.assign(scenario, {
-          stages: stageMeans(before, await stageTotals(governed)),
+          stages: stageMeans(before, await histogramTotals(governed)),
+          pauses: pausesBetween(pausesBefore, await pauseTotals(governed)),
           stagesOf: "a sequential governed call",
           stagesMetric: "tollgate_call_stage_seconds",
           stagesNote:
@@ -262,7 +288,8 @@ function report(results) {
           `. ${s.stagesNote}` +
           (s.governed.cpuMsPerCall?.server === undefined
             ? ""
-            : ` The server process used ${ms(s.governed.cpuMsPerCall.server)} of CPU (user and system, all threads) per call.`),
+            : ` The server process used ${ms(s.governed.cpuMsPerCall.server)} of CPU (user and system, all threads) per call.`) +
+          (s.pauses ? ` ${pausesSentence(s.pauses)}` : ""),
         "",
       ]),
     "| in-process figure | value | target |",
