@@ -4,7 +4,7 @@
 // (examples/support-triage) runs in a child process of its own (fake-model-process.js) and
 // answers at once.
 import { Pool } from "undici";
-import { pairedCalls, stageMeans, histogramTotals, timeCalls } from "./measure.js";
+import { histogramTotals, pairedCalls, stageMeans, timeCalls } from "./measure.js";
 
 const prompt = {
   model: "gpt-4o-mini",

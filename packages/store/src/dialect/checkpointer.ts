@@ -10,7 +10,7 @@ const checkpointIntervalMs = 100;
  * log is: it copies only the pages written since the worker's last pass. A longer log restarts
  * less often (at 4,000 pages, one sequential call in 240 waited for a restart; docs/performance.md).
  */
-export const defaultRestartPages = 16_000;
+const defaultRestartPages = 16_000;
 /** How long queries wait, at most, for the worker's catch-up checkpoint. */
 const quietTimeoutMs = 1_000;
 
