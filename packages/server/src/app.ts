@@ -8,6 +8,7 @@ import { ApprovalTimeouts } from "./approvals/timeouts.js";
 import { AuditDelivery, auditEventAlerts, type DeliveryOptions, defaultDeliveryOptions } from "./audit/delivery.js";
 import { AuditService } from "./audit/service.js";
 import { AuditSigner } from "./audit/signing.js";
+import { SinkTransports } from "./audit/sinks/open.js";
 import { SinkService } from "./audit/sinks/service.js";
 import { Executor } from "./calls/execute.js";
 import { recoverInterruptedCalls } from "./calls/recovery.js";
@@ -110,7 +111,9 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const outbound = new Outbound(opts.allowPrivateNetworks ?? defaultPrivateNetworks);
   const http = new HttpConnector(guardedAgent(outbound.setting, { keepAliveTimeout: 30_000, connections: 64 }));
   const events = new CallEvents();
-  const mcpPool = new McpPool();
+  // no cap on connections: each session keeps its event stream open beside its requests
+  const mcpAgent = guardedAgent(outbound.setting, { keepAliveTimeout: 30_000 });
+  const mcpPool = new McpPool(outbound.fetchVia(mcpAgent));
   const pins = new ToolPins(store, mcpPool, clock);
   const workflows = new WorkflowService(store, clock, pins);
   const connections = new ConnectionService(store, vault, workflows, new OAuthClient(outbound), clock);
@@ -154,14 +157,23 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const walRestartHeld = (ms: number) => telemetry.metrics.walRestartHeld(ms);
   store.diagnostics.on("walRestart", walRestartHeld);
   const signer = new AuditSigner(store, vault, clock);
+  const sinkTransports = new SinkTransports(vault, clock, outbound);
   let publicUrl = opts.publicUrl ?? "http://127.0.0.1:8787";
   const approvalTimeouts = new ApprovalTimeouts(store, clock, (callId) => events.notify(callId));
   const approvalLinks = new ApprovalLinks(store, vault, clock, () => services.approvals);
   const retention = new RetentionService(store, workflows, signer, clock);
-  const notificationDelivery = new NotificationDelivery(store, vault, clock, approvalLinks, () => publicUrl, {
-    ...defaultNotificationDelivery,
-    ...opts.notifications,
-  });
+  const notificationDelivery = new NotificationDelivery(
+    store,
+    vault,
+    clock,
+    approvalLinks,
+    () => publicUrl,
+    outbound.agent,
+    {
+      ...defaultNotificationDelivery,
+      ...opts.notifications,
+    },
+  );
   const jobs = new JobRunner(
     [
       { name: "approval-timeouts", runOnce: () => approvalTimeouts.runOnce() },
@@ -209,7 +221,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     connections,
     reliability: { breakers, rateLimiter },
     auditExport: {
-      sinks: new SinkService(store, vault, clock),
+      sinks: new SinkService(store, vault, clock, sinkTransports),
       signer,
       delivery: undefined as unknown as AuditDelivery,
     },
@@ -269,7 +281,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   };
   services.auditExport.delivery = new AuditDelivery(
     store,
-    vault,
+    sinkTransports,
     signer,
     clock,
     telemetry.metrics,
@@ -313,6 +325,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
       await http.close();
       await modelAgent.close();
       await mcpPool.close();
+      await mcpAgent.close();
       await outbound.close();
     },
   };

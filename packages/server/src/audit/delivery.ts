@@ -2,11 +2,10 @@ import { newId } from "@tollgate/core";
 import type { AuditSinkRecord, Store } from "@tollgate/store";
 import type { FastifyBaseLogger } from "fastify";
 import { type Clock, iso } from "../clock.js";
-import type { Vault } from "../identity/vault.js";
 import type { Metrics } from "../telemetry/metrics.js";
 import type { ExportEvent } from "./formats/index.js";
 import type { AuditSigner } from "./signing.js";
-import { configOf, openTransport } from "./sinks/open.js";
+import { configOf, type SinkTransports } from "./sinks/open.js";
 
 export interface DeliveryOptions {
   /** how often the job looks for work; 0 runs no timer (tests call runOnce) */
@@ -81,7 +80,7 @@ export class AuditDelivery {
 
   constructor(
     private readonly store: Store,
-    private readonly vault: Vault,
+    private readonly transports: SinkTransports,
     private readonly signer: AuditSigner,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
@@ -137,7 +136,7 @@ export class AuditDelivery {
     let delivered = 0;
     try {
       const config = configOf(sink);
-      const transport = await openTransport(this.vault, this.clock, tenantId, workspaceId, config);
+      const transport = await this.transports.open(tenantId, workspaceId, config);
       let cursor = sink.cursorSeq;
       for (let i = 0; i < this.opts.batchesPerTurn; i++) {
         const batch = await this.batchAfter(tenantId, workspaceId, cursor, config.batchSize);

@@ -1,11 +1,12 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { BlockList, isIP } from "node:net";
+import { BlockList, isIP, type LookupFunction } from "node:net";
 import { TollgateError } from "@tollgate/core";
 import { Agent, buildConnector, fetch as undiciFetch } from "undici";
 
 /**
  * Outbound address checks (THREATS #4). Every address Tollgate connects to for a tenant (connector
- * URLs, OAuth discovery, token and revocation endpoints) is checked when the connection is made,
+ * URLs and MCP servers, OAuth discovery, token and revocation endpoints, model providers, alert and
+ * approval-notification webhooks, audit sinks) is checked when the connection is made,
  * on the address actually dialled, so a name that resolves (or re-resolves, DNS rebinding) to an
  * internal address is refused too.
  *
@@ -111,15 +112,31 @@ export function guardedAgent(setting: PrivateNetworks, opts: Agent.Options = {})
 }
 
 /**
- * The checks for OAuth endpoints: https only, except on loopback (tests and the demo), and the
- * address policy. Used before a request is sent so a bad URL is refused with a clear error at
- * connection time, not on first use.
+ * The process's outbound checks under one setting: the guarded agent of OAuth endpoints, audit
+ * sinks and approval notifications; a guarded fetch (OAuth, MCP servers); the socket options of
+ * raw connections (syslog); and, for OAuth endpoints, a URL check (https only, except on loopback:
+ * tests and the demo) so a bad URL is refused with a clear error when it is configured, not on
+ * first use.
  */
 export class Outbound {
   readonly agent: Agent;
+  /** fetch through the guarded agent (for oauth4webapi's customFetch) */
+  readonly fetch: typeof fetch;
 
   constructor(readonly setting: PrivateNetworks) {
     this.agent = guardedAgent(setting, { keepAliveTimeout: 10_000, connections: 16 });
+    this.fetch = this.fetchVia(this.agent);
+  }
+
+  /**
+   * `net.connect`/`tls.connect` options for a raw connection to `host`: its resolved addresses
+   * are checked as they are dialled. Throws OutboundRefusedError for a literal address refused.
+   */
+  socketOptions(host: string): { lookup?: LookupFunction } {
+    if (this.setting === "all") return {};
+    const why = refusalOf(host, this.setting);
+    if (why) throw new OutboundRefusedError(host, why);
+    return { lookup: guardedLookup(this.setting) as unknown as LookupFunction };
   }
 
   /** Refuses a URL that is not http(s), uses http to anything but loopback, or names an internal address. */
@@ -141,16 +158,18 @@ export class Outbound {
     return url;
   }
 
-  /** fetch through the guarded agent (for oauth4webapi's customFetch). */
-  readonly fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    try {
-      return await undiciFetch(input as never, { ...(init as object), dispatcher: this.agent } as never);
-    } catch (e) {
-      const cause = (e as { cause?: unknown }).cause;
-      if (cause instanceof OutboundRefusedError) throw new TollgateError("outbound_refused", cause.message);
-      throw e;
-    }
-  }) as unknown as typeof fetch;
+  /** fetch through a guarded agent: a refused address fails with `outbound_refused`. */
+  fetchVia(dispatcher: Agent): typeof fetch {
+    return (async (input: string | URL | Request, init?: RequestInit) => {
+      try {
+        return await undiciFetch(input as never, { ...(init as object), dispatcher } as never);
+      } catch (e) {
+        const cause = (e as { cause?: unknown }).cause;
+        if (cause instanceof OutboundRefusedError) throw new TollgateError("outbound_refused", cause.message);
+        throw e;
+      }
+    }) as unknown as typeof fetch;
+  }
 
   async close(): Promise<void> {
     await this.agent.close();

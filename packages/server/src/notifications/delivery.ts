@@ -1,5 +1,5 @@
 import type { OutboxRecord, Store } from "@tollgate/store";
-import { request } from "undici";
+import { type Dispatcher, request } from "undici";
 import type { ApprovalLinks } from "../approvals/links.js";
 import { type Clock, iso } from "../clock.js";
 import type { Vault } from "../identity/vault.js";
@@ -36,6 +36,8 @@ export class NotificationDelivery {
     private readonly clock: Clock,
     private readonly links: ApprovalLinks,
     private readonly publicUrl: () => string,
+    /** the connections deliveries use: they pass the outbound address checks (an admin chooses the URLs) */
+    private readonly dispatcher: Dispatcher,
     private readonly opts: DeliveryOptions = defaultDeliveryOptions,
   ) {}
 
@@ -90,6 +92,7 @@ export class NotificationDelivery {
       method: "POST",
       headers,
       body,
+      dispatcher: this.dispatcher,
       headersTimeout: this.opts.timeoutMs,
       bodyTimeout: this.opts.timeoutMs,
     });

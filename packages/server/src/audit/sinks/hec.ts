@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { request } from "undici";
+import { type Dispatcher, request } from "undici";
 import { formatEvent, type ExportEvent, type SinkFormat } from "../formats/index.js";
 import type { HecSinkConfig } from "./config.js";
 import { SinkError, type SinkTransport, sendTimeoutMs } from "./transport.js";
@@ -18,6 +18,7 @@ export class HecTransport implements SinkTransport {
   constructor(
     private readonly config: HecSinkConfig,
     private readonly token: string,
+    private readonly dispatcher: Dispatcher,
   ) {}
 
   async send(batch: ExportEvent[]): Promise<void> {
@@ -41,6 +42,7 @@ export class HecTransport implements SinkTransport {
       body,
       { authorization: `Splunk ${this.token}`, "content-type": "application/json" },
       "HEC",
+      this.dispatcher,
     );
   }
 }
@@ -51,6 +53,8 @@ export async function postBatch(
   body: string,
   headers: Record<string, string>,
   what: string,
+  /** the connections it may use (the outbound address checks) */
+  dispatcher: Dispatcher,
 ): Promise<void> {
   let res: Awaited<ReturnType<typeof request>>;
   try {
@@ -58,6 +62,7 @@ export async function postBatch(
       method: "POST",
       headers: { "user-agent": "tollgate", ...headers },
       body,
+      dispatcher,
       headersTimeout: sendTimeoutMs,
       bodyTimeout: sendTimeoutMs,
       signal: AbortSignal.timeout(sendTimeoutMs),

@@ -5,7 +5,7 @@ import { can, workspaceAccess } from "../../identity/access.js";
 import type { Principal } from "../../identity/principal.js";
 import type { Vault } from "../../identity/vault.js";
 import type { SinkConfig } from "./config.js";
-import { configOf, openTransport } from "./open.js";
+import { configOf, type SinkTransports } from "./open.js";
 
 /** Where a sink sends, for the audit log and listings: host and port, or the URL's origin (never credentials). */
 function targetOf(c: SinkConfig): string {
@@ -52,6 +52,7 @@ export class SinkService {
     private readonly store: Store,
     private readonly vault: Vault,
     private readonly clock: Clock,
+    private readonly transports: SinkTransports,
   ) {}
 
   async put(
@@ -129,7 +130,7 @@ export class SinkService {
     const config = configOf(sink);
     const now = iso(this.clock);
     try {
-      const transport = await openTransport(this.vault, this.clock, tenantId, workspaceId, config);
+      const transport = await this.transports.open(tenantId, workspaceId, config);
       await transport.send([
         {
           tenant: tenantId,

@@ -13,7 +13,11 @@ import { SinkError, type SinkTransport, sendTimeoutMs } from "./transport.js";
  * application-level acknowledgement, so that is as far as "delivered" can be known.
  */
 export class SyslogTransport implements SinkTransport {
-  constructor(private readonly config: SyslogSinkConfig) {}
+  constructor(
+    private readonly config: SyslogSinkConfig,
+    /** the outbound address checks: options that check each address dialled; throws for a refused one */
+    private readonly guard: (host: string) => { lookup?: net.LookupFunction },
+  ) {}
 
   async send(batch: ExportEvent[]): Promise<void> {
     const { config } = this;
@@ -25,6 +29,12 @@ export class SyslogTransport implements SinkTransport {
     );
     await new Promise<void>((resolve, reject) => {
       const where = `${config.tls ? "tls" : "tcp"}://${config.host}:${config.port}`;
+      let guarded: { lookup?: net.LookupFunction };
+      try {
+        guarded = this.guard(config.host);
+      } catch (e) {
+        return reject(new SinkError(`syslog ${where}: ${(e as Error).message}`));
+      }
       const fail = (e: Error) => {
         socket.destroy();
         reject(new SinkError(`syslog ${where}: ${e.message}`));
@@ -33,10 +43,11 @@ export class SyslogTransport implements SinkTransport {
         ? tls.connect({
             host: config.host,
             port: config.port,
+            ...guarded,
             ...(config.ca ? { ca: config.ca } : {}),
             ...(net.isIP(config.host) ? {} : { servername: config.host }),
           })
-        : net.connect({ host: config.host, port: config.port });
+        : net.connect({ host: config.host, port: config.port, ...guarded });
       socket.setTimeout(sendTimeoutMs, () => fail(new Error(`no answer within ${sendTimeoutMs / 1000} s`)));
       socket.once("error", fail);
       socket.once(config.tls ? "secureConnect" : "connect", () => socket.end(frames));

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import type { Dispatcher } from "undici";
 import { formatEvent, formattedText, type ExportEvent, type SinkFormat } from "../formats/index.js";
 import type { WebhookSinkConfig } from "./config.js";
 import { postBatch } from "./hec.js";
@@ -22,6 +23,7 @@ export class WebhookTransport implements SinkTransport {
     private readonly config: WebhookSinkConfig,
     private readonly secret: string,
     private readonly now: () => Date,
+    private readonly dispatcher: Dispatcher,
   ) {}
 
   async send(batch: ExportEvent[]): Promise<void> {
@@ -37,6 +39,7 @@ export class WebhookTransport implements SinkTransport {
         "x-tollgate-events": String(batch.length),
       },
       "webhook",
+      this.dispatcher,
     );
   }
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { guardedAgent, Outbound } from "../../identity/outbound.js";
 import { sessionFetch } from "./fetch.js";
 
 /** A session's many requests share the transport's signal: no listener warning, however many. */
@@ -33,6 +34,17 @@ describe("sessionFetch", () => {
 
   it("sends 1,600 requests with one signal and no MaxListenersExceededWarning", async () => {
     expect(await warningsDuring(sessionFetch(), 1_600)).toEqual([]);
+  });
+
+  it("does the same over the outbound-checked fetch Tollgate reaches MCP servers with (undici's)", async () => {
+    const outbound = new Outbound("loopback");
+    const agent = guardedAgent("loopback");
+    try {
+      expect(await warningsDuring(sessionFetch(outbound.fetchVia(agent)), 1_600)).toEqual([]);
+    } finally {
+      await agent.close();
+      await outbound.close();
+    }
   });
 
   it("(Node's fetch alone warns: the reason for it)", async () => {

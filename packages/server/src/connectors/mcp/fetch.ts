@@ -9,13 +9,14 @@ const raised = new WeakSet<AbortSignal>();
  * per request and drops those only when they are garbage-collected, so a busy session passes
  * Node's limit of 1,500 listeners and prints a warning for every request after that (a log
  * flooded with MaxListenersExceededWarning). The listeners are expected and reclaimed by the
- * garbage collector, so the limit is lifted on the transport's signal.
+ * garbage collector, so the limit is lifted on the transport's signal: to Infinity, not 0 (undici's
+ * fetch reads the limit with `getMaxListeners`, which throws for a signal whose limit is 0).
  */
 export function sessionFetch(base: FetchLike = fetch): FetchLike {
   return (url, init) => {
     const signal = init?.signal;
     if (signal && !raised.has(signal)) {
-      setMaxListeners(0, signal);
+      setMaxListeners(Number.POSITIVE_INFINITY, signal);
       raised.add(signal);
     }
     return base(url, init);

@@ -2,7 +2,7 @@ import type { ConnectorSpec, McpToolDefinition } from "@tollgate/core";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { FetchLike, Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   type CallToolResult,
   ErrorCode,
@@ -61,6 +61,8 @@ export class McpConnection {
   constructor(
     readonly key: string,
     readonly target: McpTarget,
+    /** what a Streamable HTTP server is reached with: the server's passes the outbound address checks */
+    private readonly fetch: FetchLike = globalThis.fetch,
   ) {}
 
   private get label(): string {
@@ -86,7 +88,7 @@ export class McpConnection {
     });
     let transport: Transport;
     if (spec.url) {
-      transport = new StreamableHTTPClientTransport(new URL(spec.url), { fetch: sessionFetch() });
+      transport = new StreamableHTTPClientTransport(new URL(spec.url), { fetch: sessionFetch(this.fetch) });
     } else {
       const stdio = new StdioClientTransport({
         command: spec.command as string,
@@ -246,13 +248,16 @@ export class McpConnection {
 export class McpPool {
   private readonly connections = new Map<string, McpConnection>();
 
+  /** `fetch` reaches Streamable HTTP servers (Tollgate's own passes the outbound address checks) */
+  constructor(private readonly fetch: FetchLike = globalThis.fetch) {}
+
   for(target: McpTarget): McpConnection {
     const { tenantId, workspaceId, system, spec } = target;
     const config = JSON.stringify([spec.command ?? null, spec.args, spec.env, spec.url ?? null]);
     const key = `${tenantId}/${workspaceId}/${system}/${config}`;
     let c = this.connections.get(key);
     if (!c) {
-      c = new McpConnection(key, target);
+      c = new McpConnection(key, target, this.fetch);
       this.connections.set(key, c);
     }
     return c;
