@@ -83,6 +83,12 @@ describe("lifecycle", () => {
     const r = await run("escalating");
     const first = await ws.agent.callTool(r.id, "tracker.create_issue", { project: "SUP", title: "Escalate me" });
     const second = await ws.agent.callTool(r.id, "tracker.create_issue", { project: "SUP", title: "Nobody" });
+    // addressed to role:approver: an admin key may not decide it until it escalates to role:admin
+    expect(await problemOf(ws.admin.decide(first.approvalId!, "approve"))).toMatchObject({
+      status: 403,
+      code: "forbidden",
+      detail: expect.stringMatching(/is for role:approver \(role:admin once it escalates\); a key with role admin/),
+    });
     clock.advance(3 * minute);
     await jobs();
     const shown = await ws.approver.getApproval(first.approvalId!);

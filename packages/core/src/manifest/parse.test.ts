@@ -109,6 +109,16 @@ describe("parseManifest", () => {
     ]);
   });
 
+  it("accepts role groups of roles that decide approvals, and labels; names a role group no key can hold", () => {
+    const approvals = (groups: string) =>
+      [...minimal, `approvals: { onTimeout: escalate, approvers: [${groups}], escalateTo: [role:admin] }`].join("\n");
+    expect(parseManifest(approvals("role:approver, team:payments")).ok).toBe(true);
+    expect(errorsOf(approvals("role:aprover, role:auditor"))).toEqual([
+      { path: "approvals.approvers[0]", message: expect.stringMatching(/role:admin or role:approver/), line: 14 },
+      { path: "approvals.approvers[1]", message: expect.stringMatching(/role:admin or role:approver/), line: 14 },
+    ]);
+  });
+
   it("says a missing required field is required, at the parent's line", () => {
     const source = minimal.filter((l) => !l.startsWith("owner")).join("\n");
     expect(errorsOf(source)).toEqual([{ path: "owner", message: "is required", line: 1 }]);

@@ -126,13 +126,25 @@ const policySchema = z.strictObject({
   rules: z.array(ruleSchema).optional(),
 });
 
+/**
+ * A group approvals are addressed to: `role:admin` or `role:approver` (the keys of that role may
+ * decide), or any other label (it routes notifications to the channels serving it).
+ */
+const approverGroup = text.refine((g) => !g.startsWith("role:") || g === "role:admin" || g === "role:approver", {
+  error: "a role group is role:admin or role:approver (the roles whose keys may decide approvals)",
+});
+
 const approvalsSchema = z.strictObject({
   timeout: duration.default("4h"),
   onTimeout: oneOf(["deny", "escalate"]).default("deny"),
-  approvers: z.array(text).min(1).default(["role:approver"]),
+  approvers: z
+    .array(approverGroup)
+    .min(1)
+    .default(["role:approver"])
+    .meta({ description: "who is asked; with role groups, only keys of those roles may decide" }),
   required: z.int().min(1).max(5).optional().meta({ description: "distinct approvals needed (default 1)" }),
   escalateTo: z
-    .array(text)
+    .array(approverGroup)
     .min(1)
     .optional()
     .meta({ description: "onTimeout escalate: the approver group notified when the first timeout passes" }),

@@ -130,6 +130,7 @@ export class ApprovalService {
     if (who.keyId && (who.keyId === call.requestedBy || who.keyId === run.startedBy)) {
       throw new TollgateError("forbidden", "the key that asked for this call (or started its run) cannot approve it");
     }
+    if (who.keyId) requireGroup(approval, who.role);
     if (call.argsHash !== approval.argsHash)
       throw new TollgateError("conflict", "the call's arguments do not match the approval");
     const earlier = await scope.approvals.decisions([approval.id]);
@@ -362,4 +363,20 @@ function decidedEvent(
       shown,
     },
   };
+}
+
+/**
+ * A key decides only approvals addressed to its role: the role groups among the approval's
+ * approvers, and once it has escalated its escalation group's too. An approval addressed to no
+ * role group (labels only, which route notifications) is for any admin or approver key. Chat
+ * links are addressed by the channel they were sent to.
+ */
+function requireGroup(approval: ApprovalRecord, role: string): void {
+  const groups = approval.escalatedAt ? [...approval.approvers, ...(approval.escalateTo ?? [])] : approval.approvers;
+  const roles = groups.filter((g) => g.startsWith("role:"));
+  if (roles.length > 0 && !roles.includes(`role:${role}`))
+    throw new TollgateError(
+      "forbidden",
+      `${approval.id} is for ${roles.join(", ")}${approval.escalateTo && !approval.escalatedAt ? ` (${approval.escalateTo.join(", ")} once it escalates)` : ""}; a key with role ${role} cannot decide it`,
+    );
 }
