@@ -103,9 +103,16 @@ async function main() {
     /listening on (http:\/\/[^\s]+)/,
   );
   const url = server.match[1];
+  const { DEFAULT_TOKENS } = await import("../examples/support-triage/dist/index.js");
+  // the floor under any Node gateway: the same hops with no governance and no store (bench/floor-proxy.js)
+  const floor = await child(
+    ["bench/floor-proxy.js", systemsUrl, DEFAULT_TOKENS.tracker],
+    {},
+    /listening on (http:\/\/[^\s]+)/,
+  );
   try {
     const { TollgateClient } = await import("../packages/sdk/dist/index.js");
-    const { workflowYaml, DEFAULT_TOKENS } = await import("../examples/support-triage/dist/index.js");
+    const { workflowYaml } = await import("../examples/support-triage/dist/index.js");
     const op = new TollgateClient({ url, key: adminKey });
     await op.createTenant("bench");
     await op.createWorkspace("bench", "bench");
@@ -127,6 +134,7 @@ async function main() {
       server: cpuSeconds(server.process.pid),
       systems: cpuSeconds(systems.process.pid),
       client: cpuSeconds(process.pid),
+      floor: cpuSeconds(floor.process.pid),
     });
     const cpuPerCall = (before, after, calls) =>
       Object.fromEntries(
@@ -148,6 +156,7 @@ async function main() {
     let query = 0;
     const direct = new Pool(systemsUrl, { connections: 32 });
     const governed = new Pool(url, { connections: 32 });
+    const floorPool = new Pool(floor.match[1], { connections: 32 });
     const directCall = async () => {
       const r = await direct.request({
         method: "GET",
@@ -166,6 +175,17 @@ async function main() {
       });
       const text = await r.body.text();
       if (r.statusCode !== 200) throw new Error(`governed ${r.statusCode}: ${text}`);
+    };
+
+    const floorCall = async () => {
+      const r = await floorPool.request({
+        method: "POST",
+        path: `/v1/runs/${run.id}/tool-calls`,
+        headers: { authorization: `Bearer ${agentKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ tool: "tracker.search_issues", args: { q: `q${query++}` } }),
+      });
+      const text = await r.body.text();
+      if (r.statusCode !== 200) throw new Error(`floor ${r.statusCode}: ${text}`);
     };
 
     // BENCH_ONLY=http,mcp,model,micro runs only those parts (to profile one path); the report holds what ran
@@ -187,6 +207,7 @@ async function main() {
     if (runs("http")) {
       await timeCalls(warmup, 1, directCall);
       await timeCalls(warmup, 1, governedCall);
+      await timeCalls(warmup, 1, floorCall);
     }
     for (const [label, parallel] of runs("http")
       ? [
@@ -223,8 +244,33 @@ async function main() {
       const cpu = cpuPerCall(before, cpuReadings(), calls);
       results.saturation.push({ callers, callsPerSecond: g.throughput, p50: g.p50, p99: g.p99, cpuMsPerCall: cpu });
     }
+    // The floor: what the same hops cost a Node process that does nothing else
+    if (runs("http")) {
+      const cpuDeltas = [];
+      const around = () => {
+        const start = cpuReadings();
+        return () => cpuDeltas.push([start, cpuReadings()]);
+      };
+      const m = await pairedCalls(iterations, 1, directCall, floorCall, { around });
+      m.governed.cpuMsPerCall = cpuPerCall(...sumReadings(cpuDeltas), iterations);
+      results.scenarios.push({
+        name: "floor: a Node proxy that only forwards (no governance, no store), sequential",
+        ...m,
+      });
+      const calls = Math.max(iterations, 64 * 50);
+      const before = cpuReadings();
+      const f = await timeCalls(calls, 64, floorCall);
+      results.floor = {
+        callers: 64,
+        callsPerSecond: f.throughput,
+        p50: f.p50,
+        p99: f.p99,
+        cpuMsPerCall: cpuPerCall(before, cpuReadings(), calls),
+      };
+    }
     await direct.close();
     await governed.close();
+    await floorPool.close();
     const mcpIterations = Number(process.env.BENCH_MCP_ITERATIONS ?? 1000);
     if (runs("mcp"))
       results.scenarios.push(
@@ -251,6 +297,7 @@ async function main() {
     report(results);
   } finally {
     server.process.kill("SIGTERM");
+    floor.process.kill("SIGTERM");
     systems.process.kill("SIGTERM");
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -278,6 +325,12 @@ function report(results) {
         `| ${r.callers} | ${Math.round(r.callsPerSecond)} | ${ms(r.p50)} | ${ms(r.p99)} | ${cpuMs(r.cpuMsPerCall.server)} | ${cpuMs(r.cpuMsPerCall.systems)} | ${cpuMs(r.cpuMsPerCall.client)} |`,
     ),
     "",
+    ...(results.floor
+      ? [
+          `The floor proxy (bench/floor-proxy.js: the same request in, the same upstream request out, no governance, no store) at ${results.floor.callers} callers: ${Math.round(results.floor.callsPerSecond)} calls/s, p50 ${ms(results.floor.p50)}, with ${cpuMs(results.floor.cpuMsPerCall.floor)} of its own CPU, ${cpuMs(results.floor.cpuMsPerCall.systems)} of the example systems' and ${cpuMs(results.floor.cpuMsPerCall.client)} of the client's per call. Sequentially the proxy used ${cpuMs(results.scenarios.find((s) => s.name.startsWith("floor"))?.governed.cpuMsPerCall?.floor)} of CPU per call.`,
+          "",
+        ]
+      : []),
     ...results.scenarios
       .filter((s) => s.stages)
       .flatMap((s) => [
