@@ -1,4 +1,4 @@
-import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from "kysely";
+import { type Compilable, CompiledQuery, type DatabaseConnection, type Kysely, type QueryResult } from "kysely";
 import type { Database } from "./schema.js";
 
 /**
@@ -13,12 +13,30 @@ import type { Database } from "./schema.js";
 const slotPrefix = "\u0000tollgate-slot:";
 
 interface Compiled {
-  sql: string;
+  /** the compiled query without its parameters, the same object for every run */
+  template: CompiledQuery;
   /** for each compiled parameter: the index of the value it takes, or a constant of the query */
   params: readonly ({ slot: number } | { constant: unknown })[];
 }
 
 const byDialect = new WeakMap<object, Map<string, Compiled>>();
+
+/** The connection of each bound transaction, by its executor (see bindConnection). */
+const bound = new WeakMap<object, DatabaseConnection>();
+
+/**
+ * Lets the `prepared` statements of a transaction go straight to its connection. Kysely's
+ * transaction wraps every query in a chain of its own (an assertion that the transaction is still
+ * open, a queue on its one connection: several promises per statement); taking the connection
+ * once per transaction saves that on every statement after. `trx` must be a transaction's Kysely
+ * whose connection refuses queries once the transaction has ended (the embedded store's does).
+ */
+export async function bindConnection(trx: Kysely<Database>): Promise<void> {
+  const executor = trx.getExecutor();
+  await executor.provideConnection(async (connection) => {
+    bound.set(executor, connection);
+  });
+}
 
 /**
  * Runs the query `build` makes from `slots`, with `values` in their place. `key` names the
@@ -31,7 +49,8 @@ export async function prepared<R>(
   // biome-ignore lint/suspicious/noExplicitAny: slots stand in for values of any column type
   build: (db: Kysely<Database>, slots: any[]) => Compilable<R>,
 ): Promise<QueryResult<R>> {
-  const adapter = db.getExecutor().adapter.constructor;
+  const executor = db.getExecutor();
+  const adapter = executor.adapter.constructor;
   let cache = byDialect.get(adapter);
   if (!cache) {
     cache = new Map();
@@ -42,11 +61,13 @@ export async function prepared<R>(
     compiled = compile(db, key, values.length, build);
     cache.set(key, compiled);
   }
-  const params = compiled.params.map((p) => ("slot" in p ? values[p.slot] : p.constant));
-  const query = CompiledQuery.raw(compiled.sql, params);
+  const parameters = compiled.params.map((p) => ("slot" in p ? values[p.slot] : p.constant));
+  const query: CompiledQuery<R> = { ...compiled.template, parameters };
   // Straight to the connection: the store registers no Kysely plugins, so `executeQuery`'s
   // per-query executor, query id and result transformation would do nothing but allocate.
-  return db.getExecutor().provideConnection((connection) => connection.executeQuery<R>(query));
+  const connection = bound.get(executor);
+  if (connection) return connection.executeQuery<R>(query);
+  return executor.provideConnection((c) => c.executeQuery<R>(query));
 }
 
 function compile(
@@ -69,7 +90,7 @@ function compile(
   });
   // a value the query never binds would be silently dropped: refuse the query instead
   if (used.size !== count) throw new Error(`prepared query ${key} binds ${used.size} of its ${count} values`);
-  return { sql: query.sql, params };
+  return { template: CompiledQuery.raw(query.sql), params };
 }
 
 /** Whether a value handed to `build` is a slot (a placeholder for a value), not a constant of the query. */

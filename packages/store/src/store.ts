@@ -24,6 +24,7 @@ import { ToolCallsRepo, toToolCallRecord } from "./repos/tool-calls.js";
 import { ToolPinsRepo } from "./repos/tool-pins.js";
 import { WorkflowsRepo } from "./repos/workflows.js";
 import { WorkspacesRepo } from "./repos/workspaces.js";
+import { bindConnection } from "./prepared.js";
 import type { Database } from "./schema.js";
 import type { ToolCallRecord } from "./records.js";
 
@@ -123,7 +124,10 @@ export class Store {
     // guarded statement misses once, then reserves (repos/audit.ts HeadHints)
     const hints = this.headHints;
     if (this.groups) return this.groups.run(tenantId, (db, held) => fn(new TenantScope(db, tenantId, held, hints)));
-    return this.db.transaction().execute((trx) => fn(new TenantScope(trx, tenantId, undefined, hints)));
+    return this.db.transaction().execute(async (trx) => {
+      await bindConnection(trx);
+      return fn(new TenantScope(trx, tenantId, undefined, hints));
+    });
   }
 
   async createTenant(t: TenantRecord): Promise<void> {

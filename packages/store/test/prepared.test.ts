@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { prepared } from "../src/prepared.js";
+import type { TenantScope } from "../src/store.js";
 import { sqliteTestStore, type TestStore } from "./stores.js";
 
 describe("prepared hot-path queries", () => {
@@ -28,5 +29,16 @@ describe("prepared hot-path queries", () => {
         db.selectFrom("tenants").select("name").where("id", "=", i),
       ),
     ).rejects.toThrow(/binds 1 of its 2 values/);
+  });
+
+  it("runs a store transaction's statements on its own connection, and none once it has ended", async () => {
+    let kept: TenantScope | undefined;
+    const inside = await t.store.transaction("a", async (s) => {
+      kept = s;
+      return s.runs.get("run_nobody");
+    });
+    expect(inside).toBeUndefined();
+    // the statement would otherwise run outside any transaction, on the connection it was bound to
+    await expect((kept as TenantScope).runs.get("run_nobody")).rejects.toThrow(/already ended/);
   });
 });

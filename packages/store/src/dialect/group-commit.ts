@@ -54,6 +54,8 @@ class Turn implements DatabaseConnection {
   constructor(private readonly driver: GroupCommitDriver) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    // a statement bound to a transaction that has ended (prepared.ts bindConnection) must not run outside it
+    if (this.ended) return Promise.reject(new Error("a query on a transaction that has already ended"));
     return Promise.resolve(this.driver.run<R>(this, query.sql, query.parameters));
   }
 
