@@ -1,5 +1,6 @@
+import { EventEmitter } from "node:events";
 import type { Readable } from "node:stream";
-import { Agent, request } from "undici";
+import { Agent, type Dispatcher } from "undici";
 import { ConnectorError, type Connector, type ConnectorRequest, type ConnectorResult } from "./types.js";
 
 const notSentCodes = new Set([
@@ -24,7 +25,8 @@ export class HttpConnector implements Connector {
     const { action } = req;
     const spec = action.http ?? { method: "POST", path: `/${action.action}` };
     const connector = action.connector as { baseUrl: string; timeoutMs?: number; headers?: Record<string, string> };
-    const { url, body } = buildRequest(connector.baseUrl, spec, req.args);
+    const { origin, basePath } = targetOf(connector);
+    const { path, body } = buildRequest(spec, req.args);
     const headers: Record<string, string> = {
       accept: "application/json",
       "user-agent": "tollgate",
@@ -35,22 +37,26 @@ export class HttpConnector implements Connector {
     if (req.traceparent) headers.traceparent = req.traceparent;
     if (req.idempotencyKey) headers["idempotency-key"] = req.idempotencyKey;
     const timeout = connector.timeoutMs ?? 10_000;
-    // one deadline for the whole exchange, cleared when it ends (AbortSignal.timeout would keep
-    // every call's signal and timer alive for the full timeout: old-generation garbage per call)
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeout);
-    let res: Awaited<ReturnType<typeof request>>;
+    // One deadline for the whole exchange, cleared when it ends (AbortSignal.timeout would keep
+    // every call's signal and timer alive for the full timeout: old-generation garbage per call).
+    // undici takes an EventEmitter as the signal: an AbortController is an EventTarget, several
+    // times the work to make and to listen on, for a deadline that almost never fires.
+    const deadline = new EventEmitter();
+    const timer = setTimeout(() => deadline.emit("abort"), timeout);
+    let res: Dispatcher.ResponseData;
     let text: string;
     try {
       try {
-        res = await request(url, {
+        // origin and path, not a URL string: undici would parse the URL on every request
+        res = await this.dispatcher.request({
+          origin,
+          path: basePath + path,
           method: spec.method as "GET",
           headers,
           body: body === undefined ? null : JSON.stringify(body),
-          dispatcher: this.dispatcher,
           headersTimeout: timeout,
           bodyTimeout: timeout,
-          signal: deadline.signal,
+          signal: deadline,
         });
       } catch (e) {
         throw classify(e, timeout);
@@ -78,11 +84,24 @@ export class HttpConnector implements Connector {
   }
 }
 
+/** A connector's base URL, parsed once per connector (the compiled workflow keeps the object). */
+const targets = new WeakMap<object, { origin: string; basePath: string }>();
+
+function targetOf(connector: { baseUrl: string }): { origin: string; basePath: string } {
+  let target = targets.get(connector);
+  if (!target) {
+    const base = new URL(connector.baseUrl);
+    target = { origin: base.origin, basePath: base.pathname.replace(/\/$/, "") };
+    targets.set(connector, target);
+  }
+  return target;
+}
+
+/** The request's path below the base URL (with its query string) and its JSON body, from the arguments. */
 export function buildRequest(
-  baseUrl: string,
   spec: { method: string; path: string; query?: string[] | undefined; body?: string | undefined },
   args: Record<string, unknown>,
-): { url: string; body?: Record<string, unknown> } {
+): { path: string; body?: Record<string, unknown> } {
   const rest: Record<string, unknown> = { ...args };
   const path = spec.path.replace(/\{([A-Za-z0-9_]+)\}/g, (_, name: string) => {
     const v = rest[name];
@@ -97,9 +116,9 @@ export function buildRequest(
     if (v === undefined || v === null) continue;
     qs.append(name, typeof v === "object" ? JSON.stringify(v) : String(v));
   }
-  const url = `${baseUrl.replace(/\/$/, "")}${path}${qs.size > 0 ? `?${qs}` : ""}`;
+  const full = `${path}${qs.size > 0 ? `?${qs}` : ""}`;
   const sendsBody = spec.body !== "none" && !["GET", "DELETE", "HEAD"].includes(spec.method);
-  return sendsBody ? { url, body: rest } : { url };
+  return sendsBody ? { path: full, body: rest } : { path: full };
 }
 
 /**
