@@ -11,7 +11,7 @@ import {
   TollgateError,
 } from "@tollgate/core";
 import type { RunRecord, Store } from "@tollgate/store";
-import { type Dispatcher, request } from "undici";
+import { type Dispatcher, getGlobalDispatcher } from "undici";
 import type { RunWatcher } from "../alerts/watch.js";
 import type { CallService } from "../calls/service.js";
 import { type Clock, iso } from "../clock.js";
@@ -28,7 +28,7 @@ import {
   StreamUsage,
   upstreamBody,
   upstreamHeaders,
-  upstreamUrl,
+  upstreamTarget,
   usageOfBody,
   type WireRequest,
 } from "./wire.js";
@@ -396,14 +396,14 @@ export class ModelProxyService {
     const sent = performance.now();
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(upstreamUrl(api, provider.baseUrl), {
+      res = await (this.dispatcher ?? getGlobalDispatcher()).request({
+        ...upstreamTarget(api, provider.baseUrl),
         method: "POST",
         headers: upstreamHeaders(api, apiKey, agentHeaders),
         body: JSON.stringify(body),
         headersTimeout: this.opts.timeoutMs,
         bodyTimeout: this.opts.timeoutMs,
         ...(signal ? { signal } : {}),
-        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       });
     } catch (e) {
       const neverSent = isNeverSent(e);
