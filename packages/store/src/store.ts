@@ -28,62 +28,150 @@ import { bindConnection } from "./prepared.js";
 import type { Database } from "./schema.js";
 import type { ToolCallRecord } from "./records.js";
 
-/** Every repository a tenant's data is reached through. It cannot be made without a tenant. */
+/**
+ * Every repository a tenant's data is reached through. It cannot be made without a tenant. A
+ * scope is made for every lookup and transaction, and most use one or two of its repositories,
+ * so each is made on first use.
+ */
 export class TenantScope {
-  readonly workspaces: WorkspacesRepo;
-  readonly keys: KeysRepo;
-  readonly secrets: SecretsRepo;
-  readonly workflows: WorkflowsRepo;
-  readonly runs: RunsRepo;
-  readonly toolCalls: ToolCallsRepo;
-  readonly approvals: ApprovalsRepo;
-  readonly audit: AuditRepo;
-  readonly notifications: NotificationsRepo;
-  readonly auditSinks: AuditSinksRepo;
-  readonly auditSigning: AuditSigningRepo;
-  readonly toolPins: ToolPinsRepo;
-  readonly oauth: OAuthRepo;
-  readonly prompts: PromptsRepo;
-  readonly releases: ReleasesRepo;
-  readonly modelConfig: ModelConfigRepo;
-  readonly modelCalls: ModelCallsRepo;
-  readonly alerts: AlertsRepo;
-  readonly usage: UsageRepo;
-  /** retention windows, legal holds and the purge job (issue 10) */
-  readonly retention: RetentionRepo;
-  /** tenant export and deletion, operator only (issue 10) */
-  readonly tenantData: TenantDataRepo;
+  #workspaces: WorkspacesRepo | undefined;
+  #keys: KeysRepo | undefined;
+  #secrets: SecretsRepo | undefined;
+  #workflows: WorkflowsRepo | undefined;
+  #runs: RunsRepo | undefined;
+  #toolCalls: ToolCallsRepo | undefined;
+  #approvals: ApprovalsRepo | undefined;
+  #audit: AuditRepo | undefined;
+  #notifications: NotificationsRepo | undefined;
+  #auditSinks: AuditSinksRepo | undefined;
+  #auditSigning: AuditSigningRepo | undefined;
+  #toolPins: ToolPinsRepo | undefined;
+  #oauth: OAuthRepo | undefined;
+  #prompts: PromptsRepo | undefined;
+  #releases: ReleasesRepo | undefined;
+  #modelConfig: ModelConfigRepo | undefined;
+  #modelCalls: ModelCallsRepo | undefined;
+  #alerts: AlertsRepo | undefined;
+  #usage: UsageRepo | undefined;
+  #retention: RetentionRepo | undefined;
+  #tenantData: TenantDataRepo | undefined;
 
   constructor(
-    db: Kysely<Database>,
+    private readonly db: Kysely<Database>,
     readonly tenantId: string,
     /** inside a PostgreSQL commit group: its hold on the tenant's audit head */
-    heldHead?: HeldHead,
+    private readonly heldHead?: HeldHead,
     /** the store's guesses at each tenant's audit head (repos/audit.ts) */
-    headHints?: HeadHints,
+    private readonly headHints?: HeadHints,
   ) {
     if (typeof tenantId !== "string" || tenantId.length === 0) throw new Error("a tenant scope needs a tenant id");
-    this.workspaces = new WorkspacesRepo(db, tenantId);
-    this.keys = new KeysRepo(db, tenantId);
-    this.secrets = new SecretsRepo(db, tenantId);
-    this.workflows = new WorkflowsRepo(db, tenantId);
-    this.runs = new RunsRepo(db, tenantId);
-    this.toolCalls = new ToolCallsRepo(db, tenantId);
-    this.approvals = new ApprovalsRepo(db, tenantId);
-    this.audit = new AuditRepo(db, tenantId, heldHead, headHints);
-    this.notifications = new NotificationsRepo(db, tenantId);
-    this.auditSinks = new AuditSinksRepo(db, tenantId);
-    this.auditSigning = new AuditSigningRepo(db, tenantId);
-    this.toolPins = new ToolPinsRepo(db, tenantId);
-    this.oauth = new OAuthRepo(db, tenantId);
-    this.prompts = new PromptsRepo(db, tenantId);
-    this.releases = new ReleasesRepo(db, tenantId);
-    this.modelConfig = new ModelConfigRepo(db, tenantId);
-    this.modelCalls = new ModelCallsRepo(db, tenantId);
-    this.alerts = new AlertsRepo(db, tenantId);
-    this.usage = new UsageRepo(db, tenantId);
-    this.retention = new RetentionRepo(db, tenantId);
-    this.tenantData = new TenantDataRepo(db, tenantId, heldHead);
+  }
+
+  get workspaces(): WorkspacesRepo {
+    this.#workspaces ??= new WorkspacesRepo(this.db, this.tenantId);
+    return this.#workspaces;
+  }
+
+  get keys(): KeysRepo {
+    this.#keys ??= new KeysRepo(this.db, this.tenantId);
+    return this.#keys;
+  }
+
+  get secrets(): SecretsRepo {
+    this.#secrets ??= new SecretsRepo(this.db, this.tenantId);
+    return this.#secrets;
+  }
+
+  get workflows(): WorkflowsRepo {
+    this.#workflows ??= new WorkflowsRepo(this.db, this.tenantId);
+    return this.#workflows;
+  }
+
+  get runs(): RunsRepo {
+    this.#runs ??= new RunsRepo(this.db, this.tenantId);
+    return this.#runs;
+  }
+
+  get toolCalls(): ToolCallsRepo {
+    this.#toolCalls ??= new ToolCallsRepo(this.db, this.tenantId);
+    return this.#toolCalls;
+  }
+
+  get approvals(): ApprovalsRepo {
+    this.#approvals ??= new ApprovalsRepo(this.db, this.tenantId);
+    return this.#approvals;
+  }
+
+  get audit(): AuditRepo {
+    this.#audit ??= new AuditRepo(this.db, this.tenantId, this.heldHead, this.headHints);
+    return this.#audit;
+  }
+
+  get notifications(): NotificationsRepo {
+    this.#notifications ??= new NotificationsRepo(this.db, this.tenantId);
+    return this.#notifications;
+  }
+
+  get auditSinks(): AuditSinksRepo {
+    this.#auditSinks ??= new AuditSinksRepo(this.db, this.tenantId);
+    return this.#auditSinks;
+  }
+
+  get auditSigning(): AuditSigningRepo {
+    this.#auditSigning ??= new AuditSigningRepo(this.db, this.tenantId);
+    return this.#auditSigning;
+  }
+
+  get toolPins(): ToolPinsRepo {
+    this.#toolPins ??= new ToolPinsRepo(this.db, this.tenantId);
+    return this.#toolPins;
+  }
+
+  get oauth(): OAuthRepo {
+    this.#oauth ??= new OAuthRepo(this.db, this.tenantId);
+    return this.#oauth;
+  }
+
+  get prompts(): PromptsRepo {
+    this.#prompts ??= new PromptsRepo(this.db, this.tenantId);
+    return this.#prompts;
+  }
+
+  get releases(): ReleasesRepo {
+    this.#releases ??= new ReleasesRepo(this.db, this.tenantId);
+    return this.#releases;
+  }
+
+  get modelConfig(): ModelConfigRepo {
+    this.#modelConfig ??= new ModelConfigRepo(this.db, this.tenantId);
+    return this.#modelConfig;
+  }
+
+  get modelCalls(): ModelCallsRepo {
+    this.#modelCalls ??= new ModelCallsRepo(this.db, this.tenantId);
+    return this.#modelCalls;
+  }
+
+  get alerts(): AlertsRepo {
+    this.#alerts ??= new AlertsRepo(this.db, this.tenantId);
+    return this.#alerts;
+  }
+
+  get usage(): UsageRepo {
+    this.#usage ??= new UsageRepo(this.db, this.tenantId);
+    return this.#usage;
+  }
+
+  /** retention windows, legal holds and the purge job (issue 10) */
+  get retention(): RetentionRepo {
+    this.#retention ??= new RetentionRepo(this.db, this.tenantId);
+    return this.#retention;
+  }
+
+  /** tenant export and deletion, operator only (issue 10) */
+  get tenantData(): TenantDataRepo {
+    this.#tenantData ??= new TenantDataRepo(this.db, this.tenantId, this.heldHead);
+    return this.#tenantData;
   }
 }
 
