@@ -166,26 +166,29 @@ async function main() {
       await r.body.text();
       if (r.statusCode !== 200) throw new Error(`direct ${r.statusCode}`);
     };
-    const governedCall = async () => {
-      const r = await governed.request({
+    // the governed call, sent to Tollgate or to the floor proxy
+    const toolCallTo = (pool, label) => async () => {
+      const r = await pool.request({
         method: "POST",
         path: `/v1/runs/${run.id}/tool-calls`,
         headers: { authorization: `Bearer ${agentKey}`, "content-type": "application/json" },
         body: JSON.stringify({ tool: "tracker.search_issues", args: { q: `q${query++}` } }),
       });
       const text = await r.body.text();
-      if (r.statusCode !== 200) throw new Error(`governed ${r.statusCode}: ${text}`);
+      if (r.statusCode !== 200) throw new Error(`${label} ${r.statusCode}: ${text}`);
     };
-
-    const floorCall = async () => {
-      const r = await floorPool.request({
-        method: "POST",
-        path: `/v1/runs/${run.id}/tool-calls`,
-        headers: { authorization: `Bearer ${agentKey}`, "content-type": "application/json" },
-        body: JSON.stringify({ tool: "tracker.search_issues", args: { q: `q${query++}` } }),
-      });
-      const text = await r.body.text();
-      if (r.statusCode !== 200) throw new Error(`floor ${r.statusCode}: ${text}`);
+    const governedCall = toolCallTo(governed, "governed");
+    const floorCall = toolCallTo(floorPool, "floor");
+    // direct and `call` in alternating blocks, with the CPU each process used during `call`'s blocks
+    const pairedWithCpu = async (parallel, call) => {
+      const cpuDeltas = [];
+      const around = () => {
+        const start = cpuReadings();
+        return () => cpuDeltas.push([start, cpuReadings()]);
+      };
+      const m = await pairedCalls(iterations, parallel, directCall, call, { around });
+      m.governed.cpuMsPerCall = cpuPerCall(...sumReadings(cpuDeltas), iterations);
+      return m;
     };
 
     // BENCH_ONLY=http,mcp,model,micro runs only those parts (to profile one path); the report holds what ran
@@ -217,13 +220,7 @@ async function main() {
       : []) {
       const before = await histogramTotals(governed);
       const pausesBefore = await pauseTotals(governed);
-      const cpuDeltas = [];
-      const around = () => {
-        const start = cpuReadings();
-        return () => cpuDeltas.push([start, cpuReadings()]);
-      };
-      const m = await pairedCalls(iterations, parallel, directCall, governedCall, { around });
-      m.governed.cpuMsPerCall = cpuPerCall(...sumReadings(cpuDeltas), iterations);
+      const m = await pairedWithCpu(parallel, governedCall);
       const scenario = { name: `governed READ tool call (HTTP API), ${label}`, ...m };
       if (parallel === 1)
         Object.assign(scenario, {
@@ -246,13 +243,7 @@ async function main() {
     }
     // The floor: what the same hops cost a Node process that does nothing else
     if (runs("http")) {
-      const cpuDeltas = [];
-      const around = () => {
-        const start = cpuReadings();
-        return () => cpuDeltas.push([start, cpuReadings()]);
-      };
-      const m = await pairedCalls(iterations, 1, directCall, floorCall, { around });
-      m.governed.cpuMsPerCall = cpuPerCall(...sumReadings(cpuDeltas), iterations);
+      const m = await pairedWithCpu(1, floorCall);
       results.scenarios.push({
         name: "floor: a Node proxy that only forwards (no governance, no store), sequential",
         ...m,
