@@ -32,6 +32,13 @@ afterAll(async () => {
 const refusal = /refuses to connect to (127\.0\.0\.1|localhost): .*loopback.*TOLLGATE_ALLOW_PRIVATE_NETWORKS/;
 
 describe("outbound address checks on what an admin configures", () => {
+  it("does not call an http connector's system at an internal address", async () => {
+    const run = await ws.agent.startRun({ workspace: "ops", workflow: "support-triage" });
+    const p = await problemOf(ws.agent.callTool(run.id, "tracker.search_issues", { q: "anything" }));
+    expect(p).toMatchObject({ code: "upstream_failed", detail: expect.stringMatching(refusal) });
+    expect(h.systems.count()).toBe(0);
+  });
+
   it("does not reach an MCP server at an internal address", async () => {
     // a manifest with MCP systems is stored only when its tools can be listed: refused at once
     const p = await problemOf(
