@@ -285,6 +285,7 @@ async function main() {
       process.stderr.write("micro figures (policy, redaction, audit)…\n");
       results.micro = await microFigures();
     }
+    results.againstFloor = againstFloor(results);
     report(results);
   } finally {
     server.process.kill("SIGTERM");
@@ -292,6 +293,24 @@ async function main() {
     systems.process.kill("SIGTERM");
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The governed call beside the floor, measured in the same run: what governance itself adds, in
+ * figures that move less with the machine's speed than either side alone.
+ */
+function againstFloor(results) {
+  const sequential = results.scenarios.find((s) => s.name.endsWith("(HTTP API), sequential"));
+  const floorSequential = results.scenarios.find((s) => s.name.startsWith("floor"));
+  const at64 = results.saturation.find((r) => r.callers === results.floor?.callers);
+  if (!sequential || !floorSequential || !at64 || !results.floor) return undefined;
+  const cpu = at64.cpuMsPerCall.server;
+  const floorCpu = results.floor.cpuMsPerCall.floor;
+  return {
+    addedP50OverFloor: sequential.added.p50 - floorSequential.added.p50,
+    callsPerSecondShare: at64.callsPerSecond / results.floor.callsPerSecond,
+    cpuPerCallRatio: cpu === undefined || floorCpu === undefined ? undefined : cpu / floorCpu,
+  };
 }
 
 function report(results) {
@@ -319,6 +338,12 @@ function report(results) {
     ...(results.floor
       ? [
           `The floor proxy (bench/floor-proxy.js: the same request in, the same upstream request out, no governance, no store) at ${results.floor.callers} callers: ${Math.round(results.floor.callsPerSecond)} calls/s, p50 ${ms(results.floor.p50)}, with ${cpuMs(results.floor.cpuMsPerCall.floor)} of its own CPU, ${cpuMs(results.floor.cpuMsPerCall.systems)} of the example systems' and ${cpuMs(results.floor.cpuMsPerCall.client)} of the client's per call. Sequentially the proxy used ${cpuMs(results.scenarios.find((s) => s.name.startsWith("floor"))?.governed.cpuMsPerCall?.floor)} of CPU per call.`,
+          "",
+        ]
+      : []),
+    ...(results.againstFloor
+      ? [
+          `Against the floor, in this run: a sequential governed call adds ${ms(results.againstFloor.addedP50OverFloor)} at p50 beyond what the floor adds; at ${results.floor.callers} callers the server does ${(100 * results.againstFloor.callsPerSecondShare).toFixed(0)}% of the floor's calls per second${results.againstFloor.cpuPerCallRatio === undefined ? "" : ` with ${results.againstFloor.cpuPerCallRatio.toFixed(1)} times its CPU per call`}.`,
           "",
         ]
       : []),
