@@ -1,1 +1,2 @@
 export * from "./suggest.js";
+export * from "./groups.js";

@@ -8,6 +8,7 @@ import { actionClasses, effects } from "../policy/types.js";
 import { matchPattern } from "../policy/match.js";
 import { parseWhen } from "../policy/cel.js";
 import { duration, httpUrl, identName, oneOf, rate, ruleName, text, workflowName } from "./fields.js";
+import { deciderRoleGroups } from "../approvals/groups.js";
 
 const classEnum = oneOf(actionClasses as readonly ["READ", "WRITE", "DELETE", "EXTERNAL_SEND"]);
 const effectEnum = oneOf(effects as readonly ["block", "approve", "allow"]);
@@ -130,8 +131,8 @@ const policySchema = z.strictObject({
  * A group approvals are addressed to: `role:admin` or `role:approver` (the keys of that role may
  * decide), or any other label (it routes notifications to the channels serving it).
  */
-const approverGroup = text.refine((g) => !g.startsWith("role:") || g === "role:admin" || g === "role:approver", {
-  error: "a role group is role:admin or role:approver (the roles whose keys may decide approvals)",
+const approverGroup = text.refine((g) => !g.startsWith("role:") || deciderRoleGroups.includes(g), {
+  error: `a role group is ${deciderRoleGroups.join(" or ")} (the roles whose keys may decide approvals)`,
 });
 
 const approvalsSchema = z.strictObject({

@@ -1,4 +1,5 @@
 import {
+  deciderGroupsOf,
   type ActionClass,
   type CompiledAction,
   type CompiledWorkflow,
@@ -366,17 +367,18 @@ function decidedEvent(
 }
 
 /**
- * A key decides only approvals addressed to its role: the role groups among the approval's
- * approvers, and once it has escalated its escalation group's too. An approval addressed to no
- * role group (labels only, which route notifications) is for any admin or approver key. Chat
- * links are addressed by the channel they were sent to.
+ * A key decides only approvals addressed to its role: the decider role groups among the
+ * approval's approvers, and once it has escalated its escalation group's too. An approval
+ * addressed to none (labels only, which route notifications; also another `role:` a manifest
+ * stored before such groups were refused) is for any admin or approver key. Chat links are
+ * addressed by the channel they were sent to.
  */
 function requireGroup(approval: ApprovalRecord, role: string): void {
   const groups = approval.escalatedAt ? [...approval.approvers, ...(approval.escalateTo ?? [])] : approval.approvers;
-  const roles = groups.filter((g) => g.startsWith("role:"));
+  const roles = deciderGroupsOf(groups);
   if (roles.length > 0 && !roles.includes(`role:${role}`))
     throw new TollgateError(
       "forbidden",
-      `${approval.id} is for ${roles.join(", ")}${approval.escalateTo && !approval.escalatedAt ? ` (${approval.escalateTo.join(", ")} once it escalates)` : ""}; a key with role ${role} cannot decide it`,
+      `${approval.id} is for ${roles.join(", ")}${approval.escalateTo && !approval.escalatedAt ? ` (${deciderGroupsOf(approval.escalateTo).join(", ") || "any approver"} once it escalates)` : ""}; a key with role ${role} cannot decide it`,
     );
 }
