@@ -46,6 +46,13 @@ parentPort.on("message", (message) => {
 /** Runs `fn` while no transaction is open on the serving connection and none may begin. */
 export type Quietly = (fn: () => Promise<void>) => Promise<void>;
 
+export interface CheckpointerOptions {
+  /** pages the log may hold before it is started over */
+  restartPages?: number;
+  /** told how long each restart held queries (a metric: docs/siem.md) */
+  onRestart?: (holdMs: number) => void;
+}
+
 /**
  * WAL checkpoints off the event loop (docs/performance.md). SQLite copies the write-ahead log
  * back into the database file every 1,000 pages, inside whichever COMMIT crosses the mark: a
@@ -63,13 +70,6 @@ export type Quietly = (fn: () => Promise<void>) => Promise<void>;
  * Should the worker die, the connection takes checkpoints back, so the log never grows without
  * bound.
  */
-export interface CheckpointerOptions {
-  /** pages the log may hold before it is started over */
-  restartPages?: number;
-  /** told how long each restart held queries (a metric: docs/siem.md) */
-  onRestart?: (holdMs: number) => void;
-}
-
 export function startCheckpointer(
   database: BetterSqlite3.Database,
   file: string,
