@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Readable } from "node:stream";
 import { Agent, type Dispatcher } from "undici";
+import { requestTarget } from "./target.js";
 import { ConnectorError, type Connector, type ConnectorRequest, type ConnectorResult } from "./types.js";
 
 const notSentCodes = new Set([
@@ -25,7 +26,7 @@ export class HttpConnector implements Connector {
     const { action } = req;
     const spec = action.http ?? { method: "POST", path: `/${action.action}` };
     const connector = action.connector as { baseUrl: string; timeoutMs?: number; headers?: Record<string, string> };
-    const { origin, basePath } = targetOf(connector);
+    const base = requestTarget(connector.baseUrl);
     const { path, body } = buildRequest(spec, req.args);
     const headers: Record<string, string> = {
       accept: "application/json",
@@ -49,8 +50,8 @@ export class HttpConnector implements Connector {
       try {
         // origin and path, not a URL string: undici would parse the URL on every request
         res = await this.dispatcher.request({
-          origin,
-          path: basePath + path,
+          origin: base.origin,
+          path: base.path + path,
           method: spec.method as "GET",
           headers,
           body: body === undefined ? null : JSON.stringify(body),
@@ -82,19 +83,6 @@ export class HttpConnector implements Connector {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
-}
-
-/** A connector's base URL, parsed once per connector (the compiled workflow keeps the object). */
-const targets = new WeakMap<object, { origin: string; basePath: string }>();
-
-function targetOf(connector: { baseUrl: string }): { origin: string; basePath: string } {
-  let target = targets.get(connector);
-  if (!target) {
-    const base = new URL(connector.baseUrl);
-    target = { origin: base.origin, basePath: base.pathname.replace(/\/$/, "") };
-    targets.set(connector, target);
-  }
-  return target;
 }
 
 /** The request's path below the base URL (with its query string) and its JSON body, from the arguments. */

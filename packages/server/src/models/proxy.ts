@@ -13,6 +13,7 @@ import {
 import type { RunRecord, Store } from "@tollgate/store";
 import { type Dispatcher, getGlobalDispatcher } from "undici";
 import type { RunWatcher } from "../alerts/watch.js";
+import { requestTarget } from "../connectors/target.js";
 import type { CallService } from "../calls/service.js";
 import { type Clock, iso } from "../clock.js";
 import type { RedactionService } from "../data/redaction.js";
@@ -28,7 +29,7 @@ import {
   StreamUsage,
   upstreamBody,
   upstreamHeaders,
-  upstreamTarget,
+  upstreamUrl,
   usageOfBody,
   type WireRequest,
 } from "./wire.js";
@@ -397,7 +398,7 @@ export class ModelProxyService {
     let res: Dispatcher.ResponseData;
     try {
       res = await (this.dispatcher ?? getGlobalDispatcher()).request({
-        ...upstreamTarget(api, provider.baseUrl),
+        ...requestTarget(upstreamUrl(api, provider.baseUrl)),
         method: "POST",
         headers: upstreamHeaders(api, apiKey, agentHeaders),
         body: JSON.stringify(body),

@@ -50,28 +50,10 @@ export function upstreamBody(
   return out;
 }
 
-function upstreamUrl(api: ModelApi, baseUrl: string): string {
+/** The provider's endpoint for the API spoken. */
+export function upstreamUrl(api: ModelApi, baseUrl: string): string {
   const base = baseUrl.replace(/\/+$/, "");
   return api === "openai" ? `${base}/chat/completions` : `${base}/v1/messages`;
-}
-
-const targets = new Map<string, { origin: string; path: string }>();
-const maxTargets = 1_000;
-
-/**
- * The provider's endpoint as origin and path, parsed once per provider URL: undici, given a URL
- * string, would parse it on every request.
- */
-export function upstreamTarget(api: ModelApi, baseUrl: string): { origin: string; path: string } {
-  const key = `${api} ${baseUrl}`;
-  let target = targets.get(key);
-  if (!target) {
-    const url = new URL(upstreamUrl(api, baseUrl));
-    target = { origin: url.origin, path: `${url.pathname}${url.search}` };
-    if (targets.size >= maxTargets) targets.clear();
-    targets.set(key, target);
-  }
-  return target;
 }
 
 export function upstreamHeaders(
