@@ -1,5 +1,7 @@
+import { getMaxListeners } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guardedAgent, Outbound } from "../../identity/outbound.js";
 import { sessionFetch } from "./fetch.js";
@@ -45,6 +47,16 @@ describe("sessionFetch", () => {
       await agent.close();
       await outbound.close();
     }
+  });
+
+  it("lifts the session signal's listener limit, which undici's fetch alone leaves at 1,500", async () => {
+    const limitAfterOneRequest = async (f: typeof fetch) => {
+      const session = new AbortController();
+      await (await f(url, { signal: session.signal })).text();
+      return getMaxListeners(session.signal);
+    };
+    expect(await limitAfterOneRequest(sessionFetch() as typeof fetch)).toBe(Number.POSITIVE_INFINITY);
+    expect(await limitAfterOneRequest(undiciFetch as unknown as typeof fetch)).toBe(1_500);
   });
 
   it("(Node's fetch alone warns: the reason for it)", async () => {

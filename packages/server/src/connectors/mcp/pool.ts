@@ -61,8 +61,8 @@ export class McpConnection {
   constructor(
     readonly key: string,
     readonly target: McpTarget,
-    /** what a Streamable HTTP server is reached with: the server's passes the outbound address checks */
-    private readonly fetch: FetchLike = globalThis.fetch,
+    /** what a Streamable HTTP server is reached with (the server's passes the outbound address checks) */
+    private readonly fetch?: FetchLike,
   ) {}
 
   private get label(): string {
@@ -249,7 +249,7 @@ export class McpPool {
   private readonly connections = new Map<string, McpConnection>();
 
   /** `fetch` reaches Streamable HTTP servers (Tollgate's own passes the outbound address checks) */
-  constructor(private readonly fetch: FetchLike = globalThis.fetch) {}
+  constructor(private readonly fetch?: FetchLike) {}
 
   for(target: McpTarget): McpConnection {
     const { tenantId, workspaceId, system, spec } = target;
