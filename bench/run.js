@@ -103,16 +103,16 @@ async function main() {
     /listening on (http:\/\/[^\s]+)/,
   );
   const url = server.match[1];
-  const { DEFAULT_TOKENS } = await import("../examples/support-triage/dist/index.js");
-  // the floor under any Node gateway: the same hops with no governance and no store (bench/floor-proxy.js)
-  const floor = await child(
-    ["bench/floor-proxy.js", systemsUrl, DEFAULT_TOKENS.tracker],
-    {},
-    /listening on (http:\/\/[^\s]+)/,
-  );
+  let floor;
   try {
     const { TollgateClient } = await import("../packages/sdk/dist/index.js");
-    const { workflowYaml } = await import("../examples/support-triage/dist/index.js");
+    const { workflowYaml, DEFAULT_TOKENS } = await import("../examples/support-triage/dist/index.js");
+    // the floor under any Node gateway: the same hops with no governance and no store (bench/floor-proxy.js)
+    floor = await child(
+      ["bench/floor-proxy.js", systemsUrl, DEFAULT_TOKENS.tracker],
+      {},
+      /listening on (http:\/\/[^\s]+)/,
+    );
     const op = new TollgateClient({ url, key: adminKey });
     await op.createTenant("bench");
     await op.createWorkspace("bench", "bench");
@@ -289,7 +289,7 @@ async function main() {
     report(results);
   } finally {
     server.process.kill("SIGTERM");
-    floor.process.kill("SIGTERM");
+    floor?.process.kill("SIGTERM");
     systems.process.kill("SIGTERM");
     rmSync(dataDir, { recursive: true, force: true });
   }
