@@ -11,6 +11,8 @@ export interface ServeOptions {
   host?: string;
   dataDir?: string;
   databaseUrl?: string;
+  /** PostgreSQL: the role to serve as (`TOLLGATE_DATABASE_ROLE`; store/src/open.ts) */
+  databaseRole?: string;
   logger?: boolean | object;
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
@@ -54,7 +56,10 @@ export interface RunningServer {
 export async function startServer(opts: ServeOptions = {}): Promise<RunningServer> {
   const env = opts.env ?? process.env;
   const dataDir = resolve(opts.dataDir ?? ".tollgate");
-  const store = await openStore(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : { dataDir });
+  const databaseRole = opts.databaseRole ?? (env.TOLLGATE_DATABASE_ROLE || undefined);
+  const store = await openStore(
+    opts.databaseUrl ? { databaseUrl: opts.databaseUrl, ...(databaseRole ? { databaseRole } : {}) } : { dataDir },
+  );
   try {
     const masterKey = loadMasterKey(dataDir, env);
     const tollgate = await createTollgate({
@@ -70,6 +75,12 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       ),
       ...opts.tuning,
     });
+    if (store.rowSecurity?.enforced === false) {
+      tollgate.http.log.warn(
+        { role: store.rowSecurity.role },
+        "PostgreSQL row-level security does not bind this role (a superuser or BYPASSRLS): tenant isolation rests on the tenant predicates alone; serve as another role (TOLLGATE_DATABASE_ROLE, docs/operations.md)",
+      );
+    }
     const boot = await tollgate.services.keys.bootstrapOperator(env.TOLLGATE_ADMIN_KEY || undefined);
     let operatorKeyFile: string | undefined;
     if (boot.token) {

@@ -10,11 +10,11 @@ describe.skipIf(!pgUrl)("approvals on PostgreSQL", () => {
   let h: Harness;
   let ws: Workspace;
   const clock = new ManualClock();
-  let db: { url: string; drop(): Promise<void> } | undefined;
+  let db: Awaited<ReturnType<typeof testDatabase>> | undefined;
 
   beforeAll(async () => {
     db = await testDatabase("apr");
-    h = await startHarness({ databaseUrl: db.url, clock, tuning: { jobIntervalMs: 0 } });
+    h = await startHarness({ databaseUrl: db.url, databaseRole: db.role, clock, tuning: { jobIntervalMs: 0 } });
     ws = await h.workspace("pgapr", "pgapr");
     await ws.admin.putWorkflow(
       "pgapr",

@@ -37,6 +37,8 @@ export interface Harness {
 export async function startHarness(
   opts: {
     databaseUrl?: string;
+    /** PostgreSQL: the role to serve as (testDatabase makes one row-level security binds) */
+    databaseRole?: string;
     dataDir?: string;
     tuning?: ServeOptions["tuning"];
     /** a clock tests move (backoff, expiry) */
@@ -59,6 +61,7 @@ export async function startHarness(
     env,
     logger,
     ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+    ...(opts.databaseRole ? { databaseRole: opts.databaseRole } : {}),
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });

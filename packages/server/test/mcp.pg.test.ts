@@ -15,13 +15,13 @@ describe.skipIf(!pgUrl)("MCP on PostgreSQL", () => {
   let h: Harness;
   let ws: Workspace;
   let client: Client;
-  let db: { url: string; drop(): Promise<void> } | undefined;
+  let db: Awaited<ReturnType<typeof testDatabase>> | undefined;
   const dir = mkdtempSync(join(tmpdir(), "tollgate-mcp-pg-"));
   const overrides = join(dir, "overrides.json");
 
   beforeAll(async () => {
     db = await testDatabase("mcp");
-    h = await startHarness({ databaseUrl: db.url });
+    h = await startHarness({ databaseUrl: db.url, databaseRole: db.role });
     ws = await h.workspace("pgco", "pgws");
     await ws.admin.putWorkflow(
       "pgws",

@@ -11,11 +11,11 @@ const pgUrl = process.env.TOLLGATE_TEST_DATABASE_URL;
 describe.skipIf(!pgUrl)("the governed call on PostgreSQL", () => {
   let h: Harness;
   let ws: Workspace;
-  let db: { url: string; drop(): Promise<void> } | undefined;
+  let db: Awaited<ReturnType<typeof testDatabase>> | undefined;
 
   beforeAll(async () => {
     db = await testDatabase("it");
-    h = await startHarness({ databaseUrl: db.url });
+    h = await startHarness({ databaseUrl: db.url, databaseRole: db.role });
     ws = await h.workspace("pgco", "pgws");
   });
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { Writable } from "node:stream";
 import { join } from "node:path";
 import { startFakeModel, workflowYaml } from "@tollgate/example-support-triage";
 import { TollgateClient } from "@tollgate/sdk";
@@ -18,19 +19,20 @@ describe.skipIf(!pgUrl)("two replicas on PostgreSQL", () => {
   let ws: Workspace;
   let replicaB: RunningServer;
   let dataDirB: string;
-  let db: { url: string; drop(): Promise<void> } | undefined;
+  let db: Awaited<ReturnType<typeof testDatabase>> | undefined;
   let b: { agent: TollgateClient; approver: TollgateClient };
 
   beforeAll(async () => {
     db = await testDatabase("replicas");
-    h = await startHarness({ databaseUrl: db.url });
+    h = await startHarness({ databaseUrl: db.url, databaseRole: db.role });
     ws = await h.workspace("replco", "replws");
     dataDirB = mkdtempSync(join(tmpdir(), "tollgate-replica-b-"));
     replicaB = await startServer({
       port: 0,
       dataDir: dataDirB,
       databaseUrl: db.url,
-      env: { TOLLGATE_ADMIN_KEY: operatorKey, TOLLGATE_MASTER_KEY: "a".repeat(64) },
+      // the role from the environment, as an operator would give it
+      env: { TOLLGATE_ADMIN_KEY: operatorKey, TOLLGATE_MASTER_KEY: "a".repeat(64), TOLLGATE_DATABASE_ROLE: db.role },
       // key, secret and model-config caches far longer than any test: only the change notices can end them in time
       tuning: { keyCacheMs: 600_000, secretCacheMs: 600_000, modelConfigCacheMs: 600_000 },
     });
@@ -45,6 +47,28 @@ describe.skipIf(!pgUrl)("two replicas on PostgreSQL", () => {
     await h?.close();
     rmSync(dataDirB, { recursive: true, force: true });
     await db?.drop();
+  });
+
+  it("each replica serves as the role it was given, one row-level security binds; a superuser start warns", async () => {
+    expect(h.server.store.rowSecurity).toEqual({ role: db?.role, enforced: true });
+    // replica B was given its role by TOLLGATE_DATABASE_ROLE
+    expect(replicaB.store.rowSecurity).toEqual({ role: db?.role, enforced: true });
+    const lines: string[] = [];
+    const dataDir = mkdtempSync(join(tmpdir(), "tollgate-replica-c-"));
+    const unbound = await startServer({
+      port: 0,
+      dataDir,
+      databaseUrl: db?.url as string,
+      env: { TOLLGATE_ADMIN_KEY: operatorKey, TOLLGATE_MASTER_KEY: "a".repeat(64) },
+      logger: { level: "warn", stream: new Writable({ write: (chunk, _e, done) => done(void lines.push(String(chunk))) }) },
+    });
+    try {
+      expect(unbound.store.rowSecurity?.enforced).toBe(false);
+      expect(lines.join("")).toMatch(/row-level security does not bind this role/);
+    } finally {
+      await unbound.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it("wakes an agent waiting on one replica when an approver decides on the other", async () => {

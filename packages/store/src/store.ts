@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { type Kysely, sql } from "kysely";
 import { type Notifications, noNotifications } from "./dialect/notifications.js";
+import type { TenantConnections } from "./dialect/postgres.js";
 import { TenantGroupCommit } from "./dialect/tenant-group-commit.js";
 import type { ApiKeyRecord, ApprovalRecord, TenantRecord } from "./records.js";
 import { ApprovalsRepo, toApprovalRecord } from "./repos/approvals.js";
@@ -181,6 +182,13 @@ export class TenantScope {
  */
 export type StoreDiagnostics = EventEmitter<{ walRestart: [holdMs: number] }>;
 
+/** PostgreSQL: the role serving connections act as, and whether row-level security binds it. */
+export interface RowSecurity {
+  role: string;
+  /** false for a superuser or a role with BYPASSRLS: the tenant predicates are the only wall */
+  enforced: boolean;
+}
+
 /**
  * The store. Tenant data is reached only through `scope(tenant)` or `transaction(tenant, fn)`;
  * the few lookups that must happen before a tenant is known (a key by id, a workspace by id,
@@ -199,12 +207,21 @@ export class Store {
     readonly notifications: Notifications = noNotifications,
     /** what the store's own machinery does that an operator should see (metrics) */
     readonly diagnostics: StoreDiagnostics = new EventEmitter(),
+    /** PostgreSQL: connections that reach one tenant's rows (row-level security); `db` reaches all */
+    private readonly tenants?: TenantConnections,
+    /** PostgreSQL: whether row-level security binds the serving role */
+    readonly rowSecurity?: RowSecurity,
   ) {
-    this.groups = dialect === "postgres" ? new TenantGroupCommit(db) : undefined;
+    this.groups = tenants ? new TenantGroupCommit((tenantId) => tenants.forTenant(tenantId)) : undefined;
+  }
+
+  /** The database as one tenant: on PostgreSQL its connections reach only that tenant's rows. */
+  private tenantDb(tenantId: string): Kysely<Database> {
+    return this.tenants ? this.tenants.forTenant(tenantId) : this.db;
   }
 
   scope(tenantId: string): TenantScope {
-    return new TenantScope(this.db, tenantId, undefined, this.headHints);
+    return new TenantScope(this.tenantDb(tenantId), tenantId, undefined, this.headHints);
   }
 
   transaction<T>(tenantId: string, fn: (scope: TenantScope) => Promise<T>): Promise<T> {

@@ -12,6 +12,10 @@ export function serveCommand(program: Command): void {
     .option("--data-dir <dir>", "where the embedded store, master key and operator key live", ".tollgate")
     .option("--database-url <url>", "use PostgreSQL instead of the embedded SQLite store (postgres://…)")
     .option(
+      "--database-role <role>",
+      "PostgreSQL: serve as this role, one row-level security binds (default: TOLLGATE_DATABASE_ROLE, else the URL's user)",
+    )
+    .option(
       "--demo",
       "also start the example systems and set up the demo tenant, workspace and support-triage workflow",
     )
@@ -23,6 +27,7 @@ export function serveCommand(program: Command): void {
         host: o.host,
         dataDir: o.dataDir,
         ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+        ...(o.databaseRole ? { databaseRole: o.databaseRole } : {}),
         logger: { level: o.logLevel, stream: process.stderr },
         processMetrics: true,
       });

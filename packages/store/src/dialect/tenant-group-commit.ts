@@ -38,10 +38,11 @@ export class TenantGroupCommit {
   private readonly waiting = new Map<string, Member[]>();
   private readonly insideGroupOf = new AsyncLocalStorage<string>();
 
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `dbFor(tenant)`: the database as that tenant (dialect/postgres.ts TenantConnections) */
+  constructor(private readonly dbFor: (tenantId: string) => Kysely<Database>) {}
 
   run<T>(tenantId: string, fn: (db: Kysely<Database>, held?: HeldHead) => Promise<T>): Promise<T> {
-    if (this.insideGroupOf.getStore() === tenantId) return this.db.transaction().execute((trx) => fn(trx));
+    if (this.insideGroupOf.getStore() === tenantId) return this.dbFor(tenantId).transaction().execute((trx) => fn(trx));
     return new Promise<T>((resolve, reject) => {
       const member: Member = { run: fn, resolve: resolve as (v: unknown) => void, reject };
       const queue = this.waiting.get(tenantId);
@@ -70,7 +71,7 @@ export class TenantGroupCommit {
     const written: [Member, unknown][] = [];
     let current: Member | undefined;
     try {
-      await this.db.connection().execute(async (conn) => {
+      await this.dbFor(tenantId).connection().execute(async (conn) => {
         let open = false;
         const head = new HeldHead();
         try {

@@ -10,6 +10,7 @@ import * as dataHandling from "./008_data_handling.js";
 import * as partialIdempotencyIndex from "./009_partial_idempotency_index.js";
 import * as narrowerHotIndexes from "./010_narrower_hot_indexes.js";
 import * as executingModelCallsIndex from "./011_executing_model_calls_index.js";
+import * as rowLevelSecurity from "./012_row_level_security.js";
 
 /** Migrations are compiled into the package (no directory scanning), in order. */
 export const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   "009_partial_idempotency_index": partialIdempotencyIndex,
   "010_narrower_hot_indexes": narrowerHotIndexes,
   "011_executing_model_calls_index": executingModelCallsIndex,
+  "012_row_level_security": rowLevelSecurity,
 };
 
 export const migrationProvider: MigrationProvider = {
