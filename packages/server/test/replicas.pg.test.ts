@@ -60,7 +60,10 @@ describe.skipIf(!pgUrl)("two replicas on PostgreSQL", () => {
       dataDir,
       databaseUrl: db?.url as string,
       env: { TOLLGATE_ADMIN_KEY: operatorKey, TOLLGATE_MASTER_KEY: "a".repeat(64) },
-      logger: { level: "warn", stream: new Writable({ write: (chunk, _e, done) => done(void lines.push(String(chunk))) }) },
+      logger: {
+        level: "warn",
+        stream: new Writable({ write: (chunk, _e, done) => done(void lines.push(String(chunk))) }),
+      },
     });
     try {
       expect(unbound.store.rowSecurity?.enforced).toBe(false);

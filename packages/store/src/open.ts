@@ -43,7 +43,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
         `database role must be a plain PostgreSQL role name (letters, digits, _ and $; got ${JSON.stringify(opts.databaseRole)})`,
       );
     }
-    tenants = new TenantConnections(postgresPool({ url: opts.databaseUrl, ...(opts.schema ? { schema: opts.schema } : {}) }));
+    tenants = new TenantConnections(
+      postgresPool({ url: opts.databaseUrl, ...(opts.schema ? { schema: opts.schema } : {}) }),
+    );
     db = tenants.system;
     dialect = "postgres";
     if (opts.schema) await db.schema.createSchema(opts.schema).ifNotExists().execute();
@@ -108,13 +110,17 @@ async function grantServingRole(db: Kysely<Database>, schema: string, role: stri
   const exists = await sql<{ n: number }>`select count(*)::int as n from pg_roles where rolname = ${role}`.execute(db);
   if (exists.rows[0]?.n !== 1) throw new Error(`database role ${role} does not exist (create it: CREATE ROLE ${role})`);
   await sql`grant usage on schema ${sql.id(schema)} to ${sql.id(role)}`.execute(db);
-  await sql`grant select, insert, update, delete on all tables in schema ${sql.id(schema)} to ${sql.id(role)}`.execute(db);
+  await sql`grant select, insert, update, delete on all tables in schema ${sql.id(schema)} to ${sql.id(role)}`.execute(
+    db,
+  );
 }
 
 /** Whether row-level security binds the serving connections' role (a superuser or BYPASSRLS passes it). */
 async function servingRowSecurity(db: Kysely<Database>): Promise<RowSecurity> {
   const { rows } = await sql<{ role: string; bypass: boolean }>`
-    select current_user as role, (rolsuper or rolbypassrls) as bypass from pg_roles where rolname = current_user`.execute(db);
+    select current_user as role, (rolsuper or rolbypassrls) as bypass from pg_roles where rolname = current_user`.execute(
+    db,
+  );
   const row = rows[0];
   if (!row) throw new Error("cannot read the serving role from pg_roles");
   return { enforced: !row.bypass, role: row.role };

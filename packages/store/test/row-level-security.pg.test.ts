@@ -51,7 +51,11 @@ describe.skipIf(!pgUrl)("row-level security on PostgreSQL", () => {
     await expect(
       ta.insertInto("workspaces").values({ id: "w-sneak", tenant_id: "tb", name: "x", created_at: now() }).execute(),
     ).rejects.toThrow(/row-level security/);
-    const moved = await ta.updateTable("workspaces").set({ name: "renamed" }).where("id", "=", "w-tb").executeTakeFirst();
+    const moved = await ta
+      .updateTable("workspaces")
+      .set({ name: "renamed" })
+      .where("id", "=", "w-tb")
+      .executeTakeFirst();
     expect(Number(moved.numUpdatedRows)).toBe(0);
     const deleted = await ta.deleteFrom("workspaces").where("id", "=", "w-tb").executeTakeFirst();
     expect(Number(deleted.numDeletedRows)).toBe(0);
@@ -117,9 +121,9 @@ describe.skipIf(!pgUrl)("row-level security on PostgreSQL", () => {
     );
     const s = `tollgate_test_${randomBytes(6).toString("hex")}`;
     try {
-      await expect(openStore({ databaseUrl: pgUrl as string, schema: s, databaseRole: "tollgate_no_such_role" })).rejects.toThrow(
-        /database role tollgate_no_such_role does not exist/,
-      );
+      await expect(
+        openStore({ databaseUrl: pgUrl as string, schema: s, databaseRole: "tollgate_no_such_role" }),
+      ).rejects.toThrow(/database role tollgate_no_such_role does not exist/);
     } finally {
       await adminQuery(pgUrl as string, `DROP SCHEMA IF EXISTS ${s} CASCADE`);
     }

@@ -42,7 +42,10 @@ export class TenantGroupCommit {
   constructor(private readonly dbFor: (tenantId: string) => Kysely<Database>) {}
 
   run<T>(tenantId: string, fn: (db: Kysely<Database>, held?: HeldHead) => Promise<T>): Promise<T> {
-    if (this.insideGroupOf.getStore() === tenantId) return this.dbFor(tenantId).transaction().execute((trx) => fn(trx));
+    if (this.insideGroupOf.getStore() === tenantId)
+      return this.dbFor(tenantId)
+        .transaction()
+        .execute((trx) => fn(trx));
     return new Promise<T>((resolve, reject) => {
       const member: Member = { run: fn, resolve: resolve as (v: unknown) => void, reject };
       const queue = this.waiting.get(tenantId);
@@ -71,38 +74,40 @@ export class TenantGroupCommit {
     const written: [Member, unknown][] = [];
     let current: Member | undefined;
     try {
-      await this.dbFor(tenantId).connection().execute(async (conn) => {
-        let open = false;
-        const head = new HeldHead();
-        try {
-          while (queue.length > 0 && written.length < maxMembers) {
-            current = queue.shift() as Member;
-            const first = written.length === 0;
-            if (!open) await sql`begin`.execute(conn);
-            else if (written.length === 1) await sql`savepoint tollgate_tx`.execute(conn);
-            else await sql`release savepoint tollgate_tx; savepoint tollgate_tx`.execute(conn);
-            open = true;
-            const before = { held: head.held, stale: head.stale };
-            const outcome = await this.runMember(tenantId, current, conn, head);
-            if ("error" in outcome) {
-              if (first) {
-                await sql`rollback`.execute(conn);
-                open = false;
-              } else await sql`rollback to savepoint tollgate_tx`.execute(conn);
-              // what it reserved or linked is gone with its writes (the row's lock too, if it took
-              // it); a first member started from an empty hold
-              Object.assign(head, before);
-              current.reject(outcome.error);
-            } else written.push([current, outcome.value]);
-            current = undefined;
+      await this.dbFor(tenantId)
+        .connection()
+        .execute(async (conn) => {
+          let open = false;
+          const head = new HeldHead();
+          try {
+            while (queue.length > 0 && written.length < maxMembers) {
+              current = queue.shift() as Member;
+              const first = written.length === 0;
+              if (!open) await sql`begin`.execute(conn);
+              else if (written.length === 1) await sql`savepoint tollgate_tx`.execute(conn);
+              else await sql`release savepoint tollgate_tx; savepoint tollgate_tx`.execute(conn);
+              open = true;
+              const before = { held: head.held, stale: head.stale };
+              const outcome = await this.runMember(tenantId, current, conn, head);
+              if ("error" in outcome) {
+                if (first) {
+                  await sql`rollback`.execute(conn);
+                  open = false;
+                } else await sql`rollback to savepoint tollgate_tx`.execute(conn);
+                // what it reserved or linked is gone with its writes (the row's lock too, if it took
+                // it); a first member started from an empty hold
+                Object.assign(head, before);
+                current.reject(outcome.error);
+              } else written.push([current, outcome.value]);
+              current = undefined;
+            }
+            if (head.held && head.stale) await writeHead(conn, tenantId, head.held);
+            if (open) await sql`commit`.execute(conn);
+          } catch (e) {
+            if (open) await sql`rollback`.execute(conn).catch(() => undefined);
+            throw e;
           }
-          if (head.held && head.stale) await writeHead(conn, tenantId, head.held);
-          if (open) await sql`commit`.execute(conn);
-        } catch (e) {
-          if (open) await sql`rollback`.execute(conn).catch(() => undefined);
-          throw e;
-        }
-      });
+        });
     } catch (e) {
       // the connection, a savepoint or the COMMIT failed: nothing of this group was written
       current?.reject(e);
