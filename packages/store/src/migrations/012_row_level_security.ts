@@ -1,4 +1,5 @@
-import { type Kysely, PostgresAdapter, sql } from "kysely";
+import type { Kysely } from "kysely";
+import { protectTenantRows, unprotectTenantRows } from "../dialect/row-level-security.js";
 
 /**
  * PostgreSQL row-level security (THREATS.md #18), a second wall behind the repositories' tenant
@@ -7,7 +8,8 @@ import { type Kysely, PostgresAdapter, sql } from "kysely";
  * which only the store's own cross-tenant work uses. FORCE makes it bind the tables' owner too; a
  * superuser or a role with BYPASSRLS passes it regardless (`Store.rowSecurity` says which).
  * Unset, the setting matches no row: a connection nobody set reaches nothing.
- * The embedded SQLite store has one process and no roles: nothing to do there.
+ * The embedded SQLite store has one process and no roles: nothing to do there. The statements
+ * are PostgreSQL's own, so they live in the dialect folder (dialect/row-level-security.ts).
  */
 const tenantTables = [
   "workspaces",
@@ -46,33 +48,11 @@ const tenantTables = [
   "legal_holds",
 ];
 
-const policy = "tollgate_tenant";
-
-function isPostgres(db: Kysely<unknown>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
-
-async function protect(db: Kysely<unknown>, table: string, column: string): Promise<void> {
-  const t = sql.table(table);
-  await sql`alter table ${t} enable row level security`.execute(db);
-  await sql`alter table ${t} force row level security`.execute(db);
-  const setting = sql`current_setting('tollgate.tenant', true)`;
-  await sql`create policy ${sql.id(policy)} on ${t}
-    using (${sql.ref(column)} = ${setting} or ${setting} = '*')`.execute(db);
-}
-
 export async function up(db: Kysely<unknown>): Promise<void> {
-  if (!isPostgres(db)) return;
-  await protect(db, "tenants", "id");
-  for (const table of tenantTables) await protect(db, table, "tenant_id");
+  await protectTenantRows(db, "tenants", "id");
+  for (const table of tenantTables) await protectTenantRows(db, table, "tenant_id");
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  if (!isPostgres(db)) return;
-  for (const table of ["tenants", ...tenantTables]) {
-    const t = sql.table(table);
-    await sql`drop policy if exists ${sql.id(policy)} on ${t}`.execute(db);
-    await sql`alter table ${t} no force row level security`.execute(db);
-    await sql`alter table ${t} disable row level security`.execute(db);
-  }
+  for (const table of ["tenants", ...tenantTables]) await unprotectTenantRows(db, table);
 }
