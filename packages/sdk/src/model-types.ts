@@ -77,6 +77,7 @@ export interface Alert {
   createdAt: string;
   acknowledgedBy: string | null;
   acknowledgedAt: string | null;
-  delivery: "stored" | "delivered" | "failed";
+  /** stored: no webhook channel; pending: queued or being retried; failed: a channel was given up */
+  delivery: "stored" | "pending" | "delivered" | "failed";
   deliveryError: string | null;
 }

@@ -119,7 +119,10 @@ export interface NotificationSettings {
     id: string;
     channel: string;
     event: string;
-    approvalId: string;
+    /** the approval of an approval.* event */
+    approvalId?: string;
+    /** the alert of alert.raised */
+    alertId?: string;
     status: "pending" | "delivered" | "failed";
     attempts: number;
     nextAttemptAt: string | null;

@@ -177,14 +177,14 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
   const jobs = new JobRunner(
     [
       { name: "approval-timeouts", runOnce: () => approvalTimeouts.runOnce() },
-      { name: "approval-notifications", runOnce: () => notificationDelivery.runOnce() },
+      { name: "notifications", runOnce: () => notificationDelivery.runOnce() },
       { name: "retention", runOnce: () => retention.runDue() },
     ],
     (job, e) => app.log.error({ err: e, job }, "background job failed"),
   );
   const prompts = new PromptService(store, clock);
   const modelAgent = guardedAgent(outbound.setting, { keepAliveTimeout: 30_000, connections: 128 });
-  const alerts = new AlertService(store, vault, clock, (msg, e) => app.log.error({ err: e }, msg), modelAgent);
+  const alerts = new AlertService(store, notificationDelivery, clock, (msg, e) => app.log.error({ err: e }, msg));
   calls.raiseFloodAlert = (a) => alerts.raiseQuietly({ ...a, kind: "approvals_flooded", severity: "critical" });
   calls.onUnknownOutcome((u) =>
     alerts.raiseQuietly({

@@ -181,3 +181,69 @@ describe("chat links", () => {
     expect((await confirm(deny, { name: "Dana" })).status).toBe(409);
   });
 });
+
+describe("alerts through the outbox", () => {
+  const alerts = () => h.server.tollgate.services.alerts;
+  const alertNamed = async (kind: string) => {
+    await alerts().idle();
+    const [alert] = (await ws.approver.listAlerts("ops", { kind })).items;
+    if (!alert) throw new Error(`no ${kind} alert`);
+    return alert;
+  };
+  const deliveriesOf = async (alertId: string) =>
+    (await ws.admin.getNotifications("ops")).deliveries.filter((d) => d.alertId === alertId);
+
+  it("sends an alert to the webhook channels at once, retries it when the receiver is down, and says how it went", async () => {
+    receiver.failNext(1);
+    await alerts().raise({
+      tenantId: ws.tenant,
+      workspaceId: "ops",
+      kind: "retried",
+      severity: "warning",
+      message: "x",
+    });
+    const pending = await alertNamed("retried");
+    expect(pending).toMatchObject({ delivery: "pending", deliveryError: "hook: receiver answered 503" });
+    // webhook channels only: the chat channel gets approvals
+    expect(await deliveriesOf(pending.id)).toMatchObject([{ channel: "hook", status: "pending", attempts: 1 }]);
+    clock.advance(2_000);
+    await jobs();
+    expect(await alertNamed("retried")).toMatchObject({ delivery: "delivered", deliveryError: null });
+    expect(await deliveriesOf(pending.id)).toMatchObject([{ status: "delivered", attempts: 2 }]);
+    const hook = newestTo("/hook");
+    expect(hook.headers["x-tollgate-event"]).toBe("alert.raised");
+    expect(JSON.parse(hook.body)).toMatchObject({ event: "alert.raised", alert: { id: pending.id, kind: "retried" } });
+    expect(receiverVerifies(String(hook.headers["x-tollgate-signature"]), hook.body, webhookSecret)).toBe(true);
+  });
+
+  it("gives an alert's delivery up after the last attempt, audits that, and marks the alert failed", async () => {
+    receiver.failNext(1_000);
+    try {
+      await alerts().raise({
+        tenantId: ws.tenant,
+        workspaceId: "ops",
+        kind: "given_up",
+        severity: "critical",
+        message: "y",
+      });
+      const alert = await alertNamed("given_up");
+      for (let i = 0; i < 12 && (await deliveriesOf(alert.id))[0]?.status === "pending"; i++) {
+        clock.advance(61_000);
+        await jobs();
+      }
+      expect(await deliveriesOf(alert.id)).toMatchObject([{ status: "failed", attempts: 10 }]);
+      expect(await alertNamed("given_up")).toMatchObject({
+        delivery: "failed",
+        deliveryError: "hook: receiver answered 503",
+      });
+      const failedEvents = [];
+      for await (const e of ws.auditor.allAuditEvents("ops"))
+        if (e.type === "notification.failed") failedEvents.push(e.data);
+      expect(failedEvents).toContainEqual(
+        expect.objectContaining({ alertId: alert.id, event: "alert.raised", attempts: 10 }),
+      );
+    } finally {
+      receiver.failNext(0);
+    }
+  });
+});

@@ -168,7 +168,8 @@ export interface NotificationOutboxTable {
   workspace_id: string;
   channel: string;
   event: string;
-  approval_id: string;
+  /** the approval of an approval.* event, the alert of alert.raised */
+  subject_id: string;
   status: string;
   attempts: number;
   next_attempt_at: string;

@@ -91,7 +91,7 @@ export function approvalsContract(name: string, make: () => Promise<TestStore>):
           workspaceId: "wa",
           channel: "hook",
           event: "approval.requested",
-          approvalId: "apr_1",
+          subjectId: "apr_1",
           nextAttemptAt: at(0),
           createdAt: at(0),
         },
@@ -107,6 +107,9 @@ export function approvalsContract(name: string, make: () => Promise<TestStore>):
       expect(await store.findDueNotifications(at(4), 10)).toEqual([]);
       await s.notifications.delivered("ntf_1", 2, at(5));
       expect(await s.notifications.deliveries("wa")).toMatchObject([{ status: "delivered", attempts: 2 }]);
+      expect(await s.notifications.get("ntf_1")).toMatchObject({ subjectId: "apr_1", status: "delivered" });
+      expect(await s.notifications.ofSubject("apr_1")).toMatchObject([{ id: "ntf_1" }]);
+      expect(await store.scope("tb").notifications.ofSubject("apr_1")).toEqual([]);
     });
   });
 }

@@ -121,7 +121,34 @@ export function dataHandlingContract(name: string, make: () => Promise<TestStore
       expect(await store.scope("tb").toolCalls.get("call_run_3")).toMatchObject({ args: { title: "secret title" } });
       expect(await a.runsPast("payloads", "wa", "wf", later(20), [], 10)).toEqual([]);
       expect((await a.runsPast("runs", "wa", "wf", later(20), [], 10)).map((r) => r.id)).toEqual(["run_1"]);
+      // an alert of the run and its queued delivery go with it
+      const s = store.scope("ta");
+      await s.alerts.insert({
+        id: "alr_1",
+        workspaceId: "wa",
+        kind: "k",
+        severity: "warning",
+        runId: "run_1",
+        message: "m",
+        data: {},
+        dedupeKey: null,
+        createdAt: t0,
+        delivery: "pending",
+      });
+      await s.notifications.enqueue([
+        {
+          id: "ntf_a",
+          workspaceId: "wa",
+          channel: "h",
+          event: "alert.raised",
+          subjectId: "alr_1",
+          nextAttemptAt: t0,
+          createdAt: t0,
+        },
+      ]);
       expect(await a.deleteRuns(["run_1", "run_3"])).toMatchObject({ runs: 1, toolCalls: 1 });
+      expect(await s.alerts.get("alr_1")).toBeUndefined();
+      expect(await s.notifications.get("ntf_a")).toBeUndefined();
       expect(await store.scope("ta").runs.get("run_1")).toBeUndefined();
       expect(await store.scope("tb").runs.get("run_3")).toBeDefined();
     });

@@ -324,11 +324,13 @@ export function modelsContract(name: string, make: () => Promise<TestStore>): vo
         data: { pct: 80 },
         dedupeKey: "k1",
         createdAt: at(1),
+        delivery: "stored" as const,
       };
       expect(await s.alerts.insert(alert)).toBe(true);
       expect(await s.alerts.insert({ ...alert, id: "alr_2" })).toBe(false);
       expect(await s.alerts.insert({ ...alert, id: "alr_3", dedupeKey: null })).toBe(true);
-      expect(await s.alerts.insert({ ...alert, id: "alr_4", dedupeKey: null })).toBe(true);
+      expect(await s.alerts.insert({ ...alert, id: "alr_4", dedupeKey: null, delivery: "pending" })).toBe(true);
+      expect((await s.alerts.get("alr_4"))?.delivery).toBe("pending");
       expect(await s.alerts.list({ workspaceId: "wa" })).toHaveLength(3);
       expect(await s.alerts.acknowledge("alr_1", "key_a", at(2))).toBe(true);
       expect(await s.alerts.acknowledge("alr_1", "key_b", at(3))).toBe(false);

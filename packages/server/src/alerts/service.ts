@@ -1,11 +1,11 @@
 import { newId, TollgateError } from "@tollgate/core";
 import type { AlertRecord, AlertSeverity, Store } from "@tollgate/store";
-import { type Dispatcher, request } from "undici";
 import { type Clock, iso } from "../clock.js";
 import { can, ownWorkspace, requireRole, workspaceAccess } from "../identity/access.js";
 import type { Principal } from "../identity/principal.js";
-import type { Vault } from "../identity/vault.js";
-import { signatureHeader, signWebhook } from "../notifications/signature.js";
+import type { NotificationDelivery } from "../notifications/delivery.js";
+import { alertChannels, enqueueAlert } from "../notifications/enqueue.js";
+import { alertView } from "./view.js";
 
 /** What any feature hands to `services.alerts.raise`. */
 export interface RaiseAlert {
@@ -29,22 +29,21 @@ export interface AlertFilterInput {
   limit?: number;
 }
 
-const deliveryTimeoutMs = 10_000;
-
 /**
  * Alerts: stored per workspace (once per condition), audited, listed, acknowledged, and sent to the
- * workspace's webhook channels (the signed webhooks of `PUT /v1/workspaces/{ws}/notifications`).
- * Raising never throws at the caller and never waits for the webhook.
+ * workspace's webhook channels (the signed webhooks of `PUT /v1/workspaces/{ws}/notifications`)
+ * through the notification outbox: queued in the transaction that stores the alert, tried at once,
+ * then retried with backoff like approval notifications. Raising never throws at the caller and
+ * never waits for the webhook.
  */
 export class AlertService {
   private readonly pending = new Set<Promise<unknown>>();
 
   constructor(
     private readonly store: Store,
-    private readonly vault: Vault,
+    private readonly delivery: NotificationDelivery,
     private readonly clock: Clock,
     private readonly log: (msg: string, err: unknown) => void,
-    private readonly dispatcher?: Dispatcher,
   ) {}
 
   /** Stores the alert (unless its condition already alerted) and sends it on. Undefined when deduplicated. */
@@ -65,8 +64,11 @@ export class AlertService {
       delivery: "stored",
       deliveryError: null,
     };
-    const stored = await this.store.transaction(a.tenantId, async (s) => {
-      if (!(await s.alerts.insert(record))) return false;
+    const deliveries = await this.store.transaction(a.tenantId, async (s) => {
+      const channels = await alertChannels(s, a.workspaceId);
+      if (channels.length > 0) record.delivery = "pending";
+      if (!(await s.alerts.insert(record))) return undefined;
+      const ids = await enqueueAlert(s, channels, a.workspaceId, record.id, now);
       await s.audit.append(
         [
           {
@@ -78,10 +80,10 @@ export class AlertService {
         ],
         now,
       );
-      return true;
+      return ids;
     });
-    if (!stored) return undefined;
-    this.track(this.deliver(a.tenantId, record));
+    if (!deliveries) return undefined;
+    if (deliveries.length > 0) this.track(this.delivery.attemptNow(a.tenantId, deliveries));
     return record;
   }
 
@@ -121,7 +123,7 @@ export class AlertService {
     return alertView((await scope.alerts.get(id)) as AlertRecord);
   }
 
-  /** Resolves when every alert raised so far is stored and its webhook attempt has ended (tests, shutdown). */
+  /** Resolves when every alert raised so far is stored and its first webhook attempt has ended (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
@@ -132,55 +134,4 @@ export class AlertService {
       .finally(() => this.pending.delete(tracked));
     this.pending.add(tracked);
   }
-
-  /** One signed attempt per webhook channel; the outcome is kept on the alert. */
-  private async deliver(tenantId: string, alert: AlertRecord): Promise<void> {
-    const scope = this.store.scope(tenantId);
-    const hooks = (await scope.notifications.channels(alert.workspaceId)).filter((c) => c.kind === "webhook");
-    if (hooks.length === 0) return;
-    const errors: string[] = [];
-    for (const hook of hooks) {
-      try {
-        const secret = await this.vault.getSecret(tenantId, alert.workspaceId, String(hook.config.secretRef));
-        if (secret === undefined) throw new Error(`secret ${String(hook.config.secretRef)} is not set`);
-        const sentAt = this.clock.now();
-        const body = JSON.stringify({ event: "alert.raised", sentAt: sentAt.toISOString(), alert: alertView(alert) });
-        const res = await request(String(hook.config.url), {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "user-agent": "tollgate",
-            "x-tollgate-event": "alert.raised",
-            [signatureHeader]: signWebhook(secret, body, Math.floor(sentAt.getTime() / 1000)),
-          },
-          body,
-          headersTimeout: deliveryTimeoutMs,
-          bodyTimeout: deliveryTimeoutMs,
-          ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
-        });
-        await res.body.dump();
-        if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`receiver answered ${res.statusCode}`);
-      } catch (e) {
-        errors.push(`${hook.name}: ${(e as Error).message}`);
-      }
-    }
-    await scope.alerts.setDelivery(alert.id, errors.length === 0 ? "delivered" : "failed", errors.join("; ") || null);
-  }
-}
-
-export function alertView(a: AlertRecord) {
-  return {
-    id: a.id,
-    workspace: a.workspaceId,
-    kind: a.kind,
-    severity: a.severity,
-    runId: a.runId,
-    message: a.message,
-    data: a.data,
-    createdAt: a.createdAt,
-    acknowledgedBy: a.acknowledgedBy,
-    acknowledgedAt: a.acknowledgedAt,
-    delivery: a.delivery,
-    deliveryError: a.deliveryError,
-  };
 }

@@ -5,6 +5,7 @@ import { type Clock, iso } from "../clock.js";
 import { can, workspaceAccess } from "../identity/access.js";
 import type { Principal } from "../identity/principal.js";
 import type { Vault } from "../identity/vault.js";
+import { subjectOf } from "./enqueue.js";
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be 1-63 lowercase letters, digits or dashes");
 const secretRef = z
@@ -101,7 +102,7 @@ export class NotificationConfigService {
         id: d.id,
         channel: d.channel,
         event: d.event,
-        approvalId: d.approvalId,
+        ...subjectOf(d),
         status: d.status,
         attempts: d.attempts,
         nextAttemptAt: d.status === "pending" ? d.nextAttemptAt : null,

@@ -1,3 +1,5 @@
+import type { AlertRecord } from "@tollgate/store";
+import { alertView } from "../alerts/view.js";
 import type { ApprovalEvent } from "./enqueue.js";
 
 /** Everything a notification says about one approval; arguments are the stored, redacted ones. */
@@ -94,3 +96,8 @@ const md = (text: string) => ({ type: "mrkdwn", text });
 const plain = (text: string) => ({ type: "plain_text", text });
 /** Slack's three control characters in mrkdwn. */
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** The signed webhook body of an alert: the alert as the API lists it. */
+export function alertWebhookBody(alert: AlertRecord, deliveryId: string, sentAt: string): string {
+  return JSON.stringify({ id: deliveryId, event: "alert.raised", sentAt, alert: alertView(alert) });
+}

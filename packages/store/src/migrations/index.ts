@@ -11,6 +11,7 @@ import * as partialIdempotencyIndex from "./009_partial_idempotency_index.js";
 import * as narrowerHotIndexes from "./010_narrower_hot_indexes.js";
 import * as executingModelCallsIndex from "./011_executing_model_calls_index.js";
 import * as rowLevelSecurity from "./012_row_level_security.js";
+import * as outboxSubjects from "./013_outbox_subjects.js";
 
 /** Migrations are compiled into the package (no directory scanning), in order. */
 export const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   "010_narrower_hot_indexes": narrowerHotIndexes,
   "011_executing_model_calls_index": executingModelCallsIndex,
   "012_row_level_security": rowLevelSecurity,
+  "013_outbox_subjects": outboxSubjects,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -3,7 +3,11 @@ import { fromJson, toJson } from "../json.js";
 import type { AlertsTable, Database } from "../schema.js";
 
 export type AlertSeverity = "info" | "warning" | "critical";
-export type AlertDelivery = "stored" | "delivered" | "failed";
+/**
+ * `stored`: no webhook channel; `pending`: queued or being retried; `delivered`: every channel took
+ * it; `failed`: a channel's delivery was given up.
+ */
+export type AlertDelivery = "stored" | "pending" | "delivered" | "failed";
 
 export interface AlertRecord {
   id: string;
@@ -23,7 +27,8 @@ export interface AlertRecord {
   deliveryError: string | null;
 }
 
-export type NewAlert = Omit<AlertRecord, "acknowledgedBy" | "acknowledgedAt" | "delivery" | "deliveryError">;
+/** `delivery`: `pending` when deliveries are queued with it, `stored` when there is nowhere to send it */
+export type NewAlert = Omit<AlertRecord, "acknowledgedBy" | "acknowledgedAt" | "deliveryError">;
 
 export interface AlertFilter {
   workspaceId: string;
@@ -72,7 +77,7 @@ export class AlertsRepo {
         created_at: a.createdAt,
         acknowledged_by: null,
         acknowledged_at: null,
-        delivery: "stored",
+        delivery: a.delivery,
         delivery_error: null,
       })
       .onConflict((oc) => oc.columns(["tenant_id", "dedupe_key"]).doNothing())

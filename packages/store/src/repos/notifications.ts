@@ -14,14 +14,15 @@ export interface NotificationChannelRecord {
 
 export type OutboxStatus = "pending" | "delivered" | "failed";
 
-/** One delivery of one approval event to one channel, retried until delivered or given up. */
+/** One delivery of one event (an approval's or an alert's) to one channel, retried until delivered or given up. */
 export interface OutboxRecord {
   id: string;
   tenantId: string;
   workspaceId: string;
   channel: string;
   event: string;
-  approvalId: string;
+  /** the approval of an `approval.*` event, the alert of `alert.raised` */
+  subjectId: string;
   status: OutboxStatus;
   attempts: number;
   nextAttemptAt: string;
@@ -36,7 +37,7 @@ export const toOutboxRecord = (r: NotificationOutboxTable): OutboxRecord => ({
   workspaceId: r.workspace_id,
   channel: r.channel,
   event: r.event,
-  approvalId: r.approval_id,
+  subjectId: r.subject_id,
   status: r.status as OutboxStatus,
   attempts: Number(r.attempts),
   nextAttemptAt: r.next_attempt_at,
@@ -106,7 +107,7 @@ export class NotificationsRepo {
           workspace_id: r.workspaceId,
           channel: r.channel,
           event: r.event,
-          approval_id: r.approvalId,
+          subject_id: r.subjectId,
           status: "pending",
           attempts: 0,
           next_attempt_at: r.nextAttemptAt,
@@ -127,6 +128,29 @@ export class NotificationsRepo {
       .orderBy("created_at", "desc")
       .orderBy("id", "desc")
       .limit(limit)
+      .execute();
+    return rows.map(toOutboxRecord);
+  }
+
+  async get(id: string): Promise<OutboxRecord | undefined> {
+    const r = await this.db
+      .selectFrom("notification_outbox")
+      .selectAll()
+      .where("tenant_id", "=", this.tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return r && toOutboxRecord(r);
+  }
+
+  /** Every delivery of one approval or alert, oldest first. */
+  async ofSubject(subjectId: string): Promise<OutboxRecord[]> {
+    const rows = await this.db
+      .selectFrom("notification_outbox")
+      .selectAll()
+      .where("tenant_id", "=", this.tenantId)
+      .where("subject_id", "=", subjectId)
+      .orderBy("created_at")
+      .orderBy("id")
       .execute();
     return rows.map(toOutboxRecord);
   }

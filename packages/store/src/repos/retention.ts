@@ -277,7 +277,7 @@ export class RetentionRepo {
       await this.db
         .deleteFrom("notification_outbox")
         .where("tenant_id", "=", t)
-        .where("approval_id", "in", approvalIds)
+        .where("subject_id", "in", approvalIds)
         .execute();
       const approvals = await this.db
         .deleteFrom("approvals")
@@ -295,6 +295,12 @@ export class RetentionRepo {
         .where("run_id", "in", ids)
         .executeTakeFirst();
       await this.db.deleteFrom("run_versions").where("tenant_id", "=", t).where("run_id", "in", ids).execute();
+      const alertIds = this.db.selectFrom("alerts").select("id").where("tenant_id", "=", t).where("run_id", "in", ids);
+      await this.db
+        .deleteFrom("notification_outbox")
+        .where("tenant_id", "=", t)
+        .where("subject_id", "in", alertIds)
+        .execute();
       await this.db.deleteFrom("alerts").where("tenant_id", "=", t).where("run_id", "in", ids).execute();
       const runs = await this.db
         .deleteFrom("runs")
