@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileWorkflow, createRedactor, decide, loadManifest } from "../packages/core/dist/index.js";
+import pg from "pg";
 import { openStore } from "../packages/store/dist/index.js";
 import { timeCalls } from "./measure.js";
 
@@ -159,19 +160,40 @@ export async function microFigures() {
   );
   const pgUrl = process.env.TOLLGATE_BENCH_DATABASE_URL;
   if (pgUrl) {
-    const schema = `tollgate_bench_${randomBytes(4).toString("hex")}`;
-    rows.push(
-      ...(await auditFigures("PostgreSQL", async () => {
-        const store = await openStore({ databaseUrl: pgUrl, schema });
-        return {
-          store,
-          done: async () => {
-            await store.db.schema.dropSchema(schema).cascade().execute();
-            await store.close();
-          },
-        };
-      })),
-    );
+    // as a deployment should run (a role of its own, which row-level security binds), and as the
+    // URL's user (a superuser on the test machines: the policies are passed), to show what they cost
+    for (const [label, withRole] of [
+      ["PostgreSQL (serving role: row-level security on)", true],
+      ["PostgreSQL (superuser: row-level security passed)", false],
+    ]) {
+      const schema = `tollgate_bench_${randomBytes(4).toString("hex")}`;
+      const role = `${schema}_app`;
+      if (withRole) await asAdmin(pgUrl, `CREATE ROLE ${role} NOLOGIN`);
+      rows.push(
+        ...(await auditFigures(label, async () => {
+          const store = await openStore({ databaseUrl: pgUrl, schema, ...(withRole ? { databaseRole: role } : {}) });
+          return {
+            store,
+            done: async () => {
+              await store.close();
+              await asAdmin(pgUrl, `DROP SCHEMA ${schema} CASCADE`);
+              if (withRole) await asAdmin(pgUrl, `DROP ROLE ${role}`);
+            },
+          };
+        })),
+      );
+    }
   }
   return rows;
+}
+
+/** One statement as the database URL's own user. */
+async function asAdmin(url, statement) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }
