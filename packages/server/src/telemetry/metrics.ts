@@ -1,5 +1,6 @@
 import type { Store } from "@tollgate/store";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { observeGarbageCollections } from "./gc-metric.js";
 import type { Clock } from "../clock.js";
 
 /** Stages of the governed call whose latency is measured (DESIGN §3). */
@@ -154,6 +155,7 @@ export class Metrics {
    */
   collectProcessMetrics(): void {
     collectDefaultMetrics({ register: this.registry });
+    observeGarbageCollections(this.registry);
   }
 }
 
