@@ -30,43 +30,77 @@ export interface OpenStoreOptions {
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openSqlite(opts);
+}
+
+async function openSqlite(opts: OpenStoreOptions): Promise<Store> {
   const diagnostics: StoreDiagnostics = new EventEmitter();
-  let db: Kysely<Database>;
-  let dialect: "sqlite" | "postgres";
-  let tenants: TenantConnections | undefined;
-  if (opts.databaseUrl) {
-    if (!/^postgres(ql)?:\/\//.test(opts.databaseUrl)) {
-      throw new Error(`database URL must start with postgres:// (got ${opts.databaseUrl.split(":")[0]}:…)`);
-    }
-    if (opts.databaseRole !== undefined && !roleName.test(opts.databaseRole)) {
-      throw new Error(
-        `database role must be a plain PostgreSQL role name (letters, digits, _ and $; got ${JSON.stringify(opts.databaseRole)})`,
-      );
-    }
-    tenants = new TenantConnections(
-      postgresPool({ url: opts.databaseUrl, ...(opts.schema ? { schema: opts.schema } : {}) }),
-    );
-    db = tenants.system;
-    dialect = "postgres";
-    if (opts.schema) await db.schema.createSchema(opts.schema).ifNotExists().execute();
-  } else {
-    const file = opts.sqliteFile ?? join(opts.dataDir ?? ".tollgate", "tollgate.db");
-    db = new Kysely<Database>({
-      dialect: sqliteDialect(file, {
-        ...(opts.walRestartPages ? { restartPages: opts.walRestartPages } : {}),
-        onRestart: (holdMs) => diagnostics.emit("walRestart", holdMs),
-      }),
-    });
-    dialect = "sqlite";
+  const file = opts.sqliteFile ?? join(opts.dataDir ?? ".tollgate", "tollgate.db");
+  const db = new Kysely<Database>({
+    dialect: sqliteDialect(file, {
+      ...(opts.walRestartPages ? { restartPages: opts.walRestartPages } : {}),
+      onRestart: (holdMs) => diagnostics.emit("walRestart", holdMs),
+    }),
+  });
+  await migrate(db, {});
+  return new Store(db, "sqlite", noNotifications, diagnostics);
+}
+
+async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store> {
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new Error(`database URL must start with postgres:// (got ${url.split(":")[0]}:…)`);
   }
+  const role = opts.databaseRole;
+  if (role !== undefined && !roleName.test(role)) {
+    throw new Error(
+      `database role must be a plain PostgreSQL role name (letters, digits, _ and $; got ${JSON.stringify(role)})`,
+    );
+  }
+  const pool = (as?: string) =>
+    postgresPool({ url, ...(opts.schema ? { schema: opts.schema } : {}), ...(as ? { role: as } : {}) });
+  // the URL's user makes the schema and migrates it; with a role, serving connections act as it
+  let tenants = new TenantConnections(pool());
+  const owner = tenants.system;
+  try {
+    if (opts.schema) await owner.schema.createSchema(opts.schema).ifNotExists().execute();
+    const schema = opts.schema ?? (await currentSchema(owner)) ?? "public";
+    await migrate(owner, { migrationTableSchema: schema });
+    if (role !== undefined) {
+      await grantServingRole(owner, schema, role);
+      await owner.destroy();
+      tenants = new TenantConnections(pool(role));
+    }
+  } catch (e) {
+    await owner.destroy();
+    throw e;
+  }
+  const serving = tenants.system;
+  try {
+    const rowSecurity = await servingRowSecurity(serving);
+    return new Store(
+      serving,
+      "postgres",
+      postgresNotifications(serving, url),
+      new EventEmitter(),
+      tenants,
+      rowSecurity,
+    );
+  } catch (e) {
+    await serving.destroy();
+    throw e;
+  }
+}
+
+/** Runs every migration not run yet; on failure closes the database and names the migration. */
+async function migrate(db: Kysely<Database>, opts: { migrationTableSchema?: string }): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: migrationProvider,
     // Migrations are numbered by feature and may land out of order (003 before 002).
     allowUnorderedMigrations: true,
-    // Named, because without a schema Kysely takes migration tables in any schema of the database
-    // (another application's, or another Tollgate's) for its own and then fails to find them.
-    ...(dialect === "postgres" ? { migrationTableSchema: opts.schema ?? (await currentSchema(db)) } : {}),
+    // Named on PostgreSQL, because without a schema Kysely takes migration tables in any schema of
+    // the database (another application's, or another Tollgate's) for its own and then fails to find them.
+    ...opts,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
@@ -74,45 +108,25 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
     throw new Error(`database migration ${failed ?? ""} failed: ${(error as Error).message ?? String(error)}`);
   }
-  if (!tenants || !opts.databaseUrl) return new Store(db, dialect, noNotifications, diagnostics);
-  if (opts.databaseRole !== undefined) {
-    try {
-      const schema = opts.schema ?? (await currentSchema(db));
-      await grantServingRole(db, schema ?? "public", opts.databaseRole);
-    } finally {
-      await db.destroy();
-    }
-    tenants = new TenantConnections(
-      postgresPool({
-        url: opts.databaseUrl,
-        role: opts.databaseRole,
-        ...(opts.schema ? { schema: opts.schema } : {}),
-      }),
-    );
-  }
-  const serving = tenants.system;
-  let rowSecurity: RowSecurity;
-  try {
-    rowSecurity = await servingRowSecurity(serving);
-  } catch (e) {
-    await serving.destroy();
-    throw e;
-  }
-  const notifications = postgresNotifications(serving, opts.databaseUrl);
-  return new Store(serving, dialect, notifications, diagnostics, tenants, rowSecurity);
 }
 
 /** A role name that needs no quoting, so it can go into `-c role=` and GRANT as it is. */
 const roleName = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 
-/** What the serving role may do: rows of the schema's tables, nothing of their definitions. */
+/**
+ * What the serving role may do: read and write the rows of Tollgate's tables, nothing of their
+ * definitions, and nothing of the migrations' own bookkeeping.
+ */
 async function grantServingRole(db: Kysely<Database>, schema: string, role: string): Promise<void> {
   const exists = await sql<{ n: number }>`select count(*)::int as n from pg_roles where rolname = ${role}`.execute(db);
   if (exists.rows[0]?.n !== 1) throw new Error(`database role ${role} does not exist (create it: CREATE ROLE ${role})`);
   await sql`grant usage on schema ${sql.id(schema)} to ${sql.id(role)}`.execute(db);
-  await sql`grant select, insert, update, delete on all tables in schema ${sql.id(schema)} to ${sql.id(role)}`.execute(
-    db,
-  );
+  const { rows } = await sql<{ name: string }>`
+    select tablename as name from pg_tables
+    where schemaname = ${schema} and tablename not in ('kysely_migration', 'kysely_migration_lock')`.execute(db);
+  for (const { name } of rows) {
+    await sql`grant select, insert, update, delete on ${sql.id(schema, name)} to ${sql.id(role)}`.execute(db);
+  }
 }
 
 /** Whether row-level security binds the serving connections' role (a superuser or BYPASSRLS passes it). */

@@ -97,11 +97,13 @@ describe.skipIf(!pgUrl)("row-level security on PostgreSQL", () => {
     expect(rows.filter((r) => !r.secured || !r.forced || r.policies !== 1).map((r) => r.table)).toEqual([]);
   });
 
-  it("the serving role may not change the tables or turn the wall off", async () => {
+  it("the serving role may not change the tables, turn the wall off or touch the migrations", async () => {
     await expect(sql`alter table workspaces disable row level security`.execute(store.db)).rejects.toThrow(
       /must be owner/,
     );
     await expect(sql`create table sneak (id text)`.execute(store.db)).rejects.toThrow(/permission denied/);
+    // nor the migrations' bookkeeping
+    await expect(sql`delete from kysely_migration`.execute(store.db)).rejects.toThrow(/permission denied/);
   });
 
   it("says so when the serving role passes row-level security (a superuser)", async () => {
