@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { CompiledQuery, type QueryExecutor, sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Store } from "../src/index.js";
 import { sqliteTestStore, type TestStore } from "./stores.js";
@@ -6,11 +6,13 @@ import { sqliteTestStore, type TestStore } from "./stores.js";
 const now = () => new Date().toISOString();
 
 /**
- * Migration 010: the status index holds only calls a restart must look at, and the queries it and
- * the audit workspace index serve still use them (SQLite proves a query is within a partial
- * index only for some shapes of its WHERE: an OR of equalities, not an IN list).
+ * Migrations 010 and 011: the partial status indexes hold only calls a restart must look at, and
+ * the queries they and the audit workspace index serve use them (SQLite proves a query is within
+ * a partial index only for some shapes of its WHERE: an OR of equalities, not an IN list). Each
+ * plan is of the statement the store itself runs, with its parameters, caught on its way to the
+ * database, so a change to the query that loses the index fails here.
  */
-describe("narrower hot-path indexes (SQLite)", () => {
+describe("hot-path indexes (SQLite)", () => {
   let t: TestStore;
   let store: Store;
   beforeEach(async () => {
@@ -20,37 +22,49 @@ describe("narrower hot-path indexes (SQLite)", () => {
   });
   afterEach(async () => t.cleanup());
 
+  /** The query plans of the statements `fn` runs through the store's Kysely. */
+  const plansOf = async (fn: () => Promise<unknown>): Promise<string[][]> => {
+    const executor = store.db.getExecutor() as QueryExecutor & { executeQuery: QueryExecutor["executeQuery"] };
+    const caught: CompiledQuery[] = [];
+    const original = executor.executeQuery;
+    executor.executeQuery = (query, ...rest) => {
+      caught.push(query);
+      return original.call(executor, query, ...rest);
+    };
+    try {
+      await fn();
+    } finally {
+      executor.executeQuery = original;
+    }
+    expect(caught.length).toBeGreaterThan(0);
+    const plans: string[][] = [];
+    for (const q of caught) {
+      const r = await store.db.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]),
+      );
+      plans.push(r.rows.map((row) => row.detail));
+    }
+    return plans;
+  };
   const plan = async (query: string) =>
     (await sql.raw<{ detail: string }>(`explain query plan ${query}`).execute(store.db)).rows.map((r) => r.detail);
 
-  it("the status index holds only the executing and approved calls start-up recovery reads", async () => {
-    expect(await plan(`select * from "tool_calls" where "status" = 'executing'`)).toEqual([
-      expect.stringContaining("USING INDEX tool_calls_status"),
-    ]);
-    expect(await plan(`select * from "tool_calls" where "status" = 'approved'`)).toEqual([
-      expect.stringContaining("USING INDEX tool_calls_status"),
-    ]);
+  it("start-up recovery reads executing and approved calls through the status index, which holds only those", async () => {
+    for (const status of ["executing", "approved"] as const) {
+      expect(await plansOf(() => store.findCallsInStatus(status))).toEqual([
+        [expect.stringContaining("USING INDEX tool_calls_status")],
+      ]);
+    }
     // finished calls are not in it: a call leaves the index with its outcome
     expect(await plan(`select * from "tool_calls" where "status" = 'succeeded'`)).toEqual(["SCAN tool_calls"]);
   });
 
-  it("start-up recovery finds tenants with executing model calls through their partial index (migration 011)", async () => {
-    const compiled = store.db
-      .selectFrom("model_calls")
-      .select("tenant_id")
-      .distinct()
-      .where("status", "=", sql.lit("executing"))
-      .compile();
-    expect(compiled.sql).toContain(`"status" = 'executing'`);
-    expect(await plan(compiled.sql)).toEqual([expect.stringContaining("USING COVERING INDEX model_calls_executing")]);
-    const perTenant = store.db
-      .selectFrom("model_calls")
-      .selectAll()
-      .where("tenant_id", "=", "ta")
-      .where("status", "=", sql.lit("executing"))
-      .compile();
-    expect(await plan(perTenant.sql.replace("?", "'ta'"))).toEqual([
-      expect.stringContaining("USING INDEX model_calls_executing"),
+  it("start-up recovery finds executing model calls through their partial index (migration 011)", async () => {
+    expect(await plansOf(() => store.tenantsWithExecutingModelCalls())).toEqual([
+      [expect.stringContaining("USING COVERING INDEX model_calls_executing")],
+    ]);
+    expect(await plansOf(() => store.scope("ta").modelCalls.listExecuting())).toEqual([
+      [expect.stringContaining("USING INDEX model_calls_executing")],
     ]);
     expect(await plan(`select "tenant_id" from "model_calls" where "status" = 'succeeded'`)).toEqual([
       "SCAN model_calls",
@@ -58,12 +72,10 @@ describe("narrower hot-path indexes (SQLite)", () => {
   });
 
   it("the retention job's first event at or after a time walks the workspace index in seq order", async () => {
-    for (const ws of [`"workspace_id" = 'wa'`, `"workspace_id" is null`]) {
-      expect(
-        await plan(
-          `select "seq" from "audit_events" where "tenant_id" = 'ta' and ${ws} and "ts" >= '2026' order by "seq" limit 1`,
-        ),
-      ).toEqual([expect.stringContaining("USING INDEX audit_events_ws")]);
+    for (const workspace of ["wa", null]) {
+      expect(await plansOf(() => store.scope("ta").retention.firstAuditSeq(workspace, "2026"))).toEqual([
+        [expect.stringContaining("USING INDEX audit_events_ws")],
+      ]);
     }
   });
 });
