@@ -398,6 +398,8 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    // a notice published just before (a call's outcome, a key's change) still reaches other replicas
+    await this.notifications.drain();
     await this.db.destroy();
   }
 }

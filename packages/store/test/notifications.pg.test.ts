@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { postgresNotifications } from "../src/dialect/notifications.js";
 import type { Database } from "../src/index.js";
-import { pgUrl } from "./stores.js";
+import { pgUrl, postgresTestStore } from "./stores.js";
 
 describe.skipIf(!pgUrl)("notifications between processes on PostgreSQL", () => {
   let db: Kysely<Database>;
@@ -60,6 +60,23 @@ describe.skipIf(!pgUrl)("notifications between processes on PostgreSQL", () => {
     } finally {
       await stop();
       await stopOther();
+    }
+  });
+
+  it("a notice published just before the store closes still goes out", async () => {
+    const t = await postgresTestStore();
+    const channel = `tollgate_test_close_${process.pid}`;
+    const heard: string[] = [];
+    const stop = await t.store.notifications.subscribe(channel, (p) => heard.push(p));
+    try {
+      const published = t.store.notifications.publish(channel, "last words");
+      await t.store.close();
+      await published;
+      await received(1, heard);
+      expect(heard).toEqual(["last words"]);
+    } finally {
+      await stop();
+      await t.cleanup();
     }
   });
 });

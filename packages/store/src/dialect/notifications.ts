@@ -11,11 +11,14 @@ export interface Notifications {
   publish(channel: string, payload: string): Promise<void>;
   /** Calls `onMessage` for every payload published on the channel by any process; returns a stop function. */
   subscribe(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Resolves once everything published so far has been sent or has failed (the store closes after). */
+  drain(): Promise<void>;
 }
 
 export const noNotifications: Notifications = {
   publish: async () => {},
   subscribe: async () => async () => {},
+  drain: async () => {},
 };
 
 /**
@@ -25,6 +28,8 @@ export const noNotifications: Notifications = {
  */
 export function postgresNotifications(db: Kysely<Database>, url: string): Notifications {
   const pending = new Map<string, { payloads: Set<string>; sent: Promise<void> }>();
+  /** sends not yet settled, waiting for their turn or on their way */
+  const unsettled = new Set<Promise<void>>();
   const send = async (channel: string, payloads: Set<string>) => {
     await new Promise((resolve) => setImmediate(resolve));
     pending.delete(channel);
@@ -37,9 +42,18 @@ export function postgresNotifications(db: Kysely<Database>, url: string): Notifi
         const payloads = new Set<string>();
         batch = { payloads, sent: send(channel, payloads) };
         pending.set(channel, batch);
+        const sent = batch.sent;
+        unsettled.add(sent);
+        sent.then(
+          () => unsettled.delete(sent),
+          () => unsettled.delete(sent),
+        );
       }
       batch.payloads.add(payload);
       return batch.sent;
+    },
+    async drain() {
+      await Promise.allSettled([...unsettled]);
     },
     async subscribe(channel, onMessage) {
       const client = new pg.Client({ connectionString: url });
