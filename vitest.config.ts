@@ -14,14 +14,16 @@ const alias = {
 
 /**
  * `npm test` runs the default suite, which needs nothing but Node. The PostgreSQL suite
- * (`*.pg.test.ts`, TOLLGATE_SUITE=pg) and the rsyslog suite (`*.rsyslog.test.ts`,
- * TOLLGATE_SUITE=rsyslog) need those services; `.ci/run` provides them.
+ * (`*.pg.test.ts`, TOLLGATE_SUITE=pg), the rsyslog suite (`*.rsyslog.test.ts`,
+ * TOLLGATE_SUITE=rsyslog) and the browser suite (`*.browser.test.ts`, TOLLGATE_SUITE=browser,
+ * Debian's Chromium) need those; `.ci/run` provides them.
  */
 const tests = ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"];
 const suites: Record<string, string[]> = {
   default: tests,
   pg: tests.map((t) => t.replace("*.test.ts", "*.pg.test.ts")),
   rsyslog: tests.map((t) => t.replace("*.test.ts", "*.rsyslog.test.ts")),
+  browser: tests.map((t) => t.replace("*.test.ts", "*.browser.test.ts")),
 };
 const suite = process.env.TOLLGATE_SUITE ?? "default";
 
@@ -37,6 +39,8 @@ export default defineConfig({
     // file drops its schema in the middle of that query
     fileParallelism: suite !== "pg",
     exclude:
-      suite === "default" ? ["**/node_modules/**", "**/*.pg.test.ts", "**/*.rsyslog.test.ts"] : ["**/node_modules/**"],
+      suite === "default"
+        ? ["**/node_modules/**", "**/*.pg.test.ts", "**/*.rsyslog.test.ts", "**/*.browser.test.ts"]
+        : ["**/node_modules/**"],
   },
 });
