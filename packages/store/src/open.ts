@@ -80,7 +80,7 @@ async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store>
     return new Store(
       serving,
       "postgres",
-      postgresNotifications(serving, url),
+      postgresNotifications(tenants.rowless, url),
       new EventEmitter(),
       tenants,
       rowSecurity,

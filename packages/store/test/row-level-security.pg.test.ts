@@ -46,6 +46,16 @@ describe.skipIf(!pgUrl)("row-level security on PostgreSQL", () => {
     expect(names.map((r) => r.id)).toEqual(["tb"]);
   });
 
+  it("statements that touch no table leave a connection's tenant as it is (a notice costs no round trip)", async () => {
+    expect(await workspacesOf(tenants.forTenant("tb"))).toEqual(["w-tb"]);
+    const { rows } = await sql<{ t: string }>`select current_setting('tollgate.tenant', true) as t`.execute(
+      tenants.rowless,
+    );
+    expect(rows[0]?.t).toBe("tb");
+    // and it is still that tenant's connection, with nothing set again
+    expect(await workspacesOf(tenants.forTenant("tb"))).toEqual(["w-tb"]);
+  });
+
   it("a tenant's connection can neither write another tenant's rows nor change them", async () => {
     const ta = tenants.forTenant("ta");
     await expect(

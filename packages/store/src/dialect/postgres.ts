@@ -61,10 +61,16 @@ export class TenantConnections {
   private readonly byTenant = new Map<string, Kysely<Database>>();
   /** the store's own: every tenant's rows; destroying it ends the pool */
   readonly system: Kysely<Database>;
+  /**
+   * For statements that touch no table (NOTIFY): hands a connection out as it is, so a call's
+   * wake-up notice does not cost the next tenant query on that connection a round trip to set it back.
+   */
+  readonly rowless: Kysely<Database>;
 
   constructor(pool: pg.Pool) {
     this.inner = new PostgresDriver({ pool });
     this.system = this.kysely(allTenants, true);
+    this.rowless = this.kysely(undefined, false);
   }
 
   /** The Kysely whose connections reach only `tenantId`'s rows. */
@@ -80,7 +86,7 @@ export class TenantConnections {
     return db;
   }
 
-  private kysely(tenant: string, ownsPool: boolean): Kysely<Database> {
+  private kysely(tenant: string | undefined, ownsPool: boolean): Kysely<Database> {
     const driver = new TenantDriver(this.inner, tenant, this.setTo, ownsPool);
     const dialect: Dialect = {
       createAdapter: () => new PostgresAdapter(),
@@ -97,7 +103,8 @@ const setTenant = `select set_config('${tenantSetting}', $1, false)`;
 class TenantDriver implements Driver {
   constructor(
     private readonly inner: PostgresDriver,
-    private readonly tenant: string,
+    /** undefined: the connection is handed out with whatever setting it has */
+    private readonly tenant: string | undefined,
     private readonly setTo: WeakMap<DatabaseConnection, string>,
     private readonly ownsPool: boolean,
   ) {}
@@ -108,7 +115,7 @@ class TenantDriver implements Driver {
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await this.inner.acquireConnection();
-    if (this.setTo.get(connection) === this.tenant) return connection;
+    if (this.tenant === undefined || this.setTo.get(connection) === this.tenant) return connection;
     try {
       await connection.executeQuery(CompiledQuery.raw(setTenant, [this.tenant]));
     } catch (e) {
