@@ -20,9 +20,9 @@ export interface OpenStoreOptions {
   /**
    * PostgreSQL: a role to serve as, one that neither owns the tables nor bypasses row-level
    * security. Migrations run as the URL's user, which is granted nothing new; the role is granted
-   * SELECT, INSERT, UPDATE and DELETE on the schema's tables, then every serving connection acts as
-   * it (`SET ROLE`). Without one the URL's user serves, and row-level security binds it unless it
-   * is a superuser or has BYPASSRLS (see `Store.rowSecurity`).
+   * SELECT, INSERT, UPDATE and DELETE on Tollgate's tables (not the migrations'), then every
+   * serving connection acts as it (`SET ROLE`). Without one the URL's user serves, and row-level
+   * security binds it unless it is a superuser or has BYPASSRLS (see `Store.rowSecurity`).
    */
   databaseRole?: string;
   /** SQLite: pages the write-ahead log holds before it is started over (default 16,000, about 64 MB). */
