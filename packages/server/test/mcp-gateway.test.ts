@@ -61,6 +61,40 @@ describe("the MCP gateway (agent side)", () => {
     );
   });
 
+  it("answers a tools/call as one JSON body unless it asks for progress, which gets an event stream", async () => {
+    const sid = (client.transport as unknown as { sessionId?: string }).sessionId as string;
+    const post = (message: Record<string, unknown>) =>
+      fetch(new URL("/mcp/support/memory-agent", h.url), {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${agentKey}`,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-session-id": sid,
+          "mcp-protocol-version": "2025-06-18",
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", method: "tools/call", ...message }),
+      });
+    const plain = await post({ id: 21, params: { name: "memory__read_graph", arguments: {} } });
+    expect(plain.headers.get("content-type")).toBe("application/json");
+    const answer = (await plain.json()) as { id: number; result: { content: { text: string }[] } };
+    expect(answer.id).toBe(21);
+    expect(JSON.parse(answer.result.content[0]!.text)).toMatchObject({ entities: [] });
+
+    const withProgress = await post({
+      id: 22,
+      params: { name: "memory__read_graph", arguments: {}, _meta: { progressToken: "p1" } },
+    });
+    expect(withProgress.headers.get("content-type")).toBe("text/event-stream");
+    const event = /^data: (.*)$/m.exec(await withProgress.text());
+    expect(JSON.parse(event?.[1] ?? "null")).toMatchObject({ id: 22, result: { content: [{ type: "text" }] } });
+
+    // a malformed call is still the SDK's to refuse, as a JSON-RPC error
+    const malformed = await post({ id: 23, params: { arguments: {} } });
+    const refusal = /^data: (.*)$/m.exec(await malformed.text());
+    expect(JSON.parse(refusal?.[1] ?? "null")).toMatchObject({ id: 23, error: { message: /params.*name/s } });
+  });
+
   it("answers a blocked call, an unknown tool and bad arguments as tool errors with the reason", async () => {
     const blocked = await client.callTool({ name: "memory__delete_entities", arguments: { entityNames: ["x"] } });
     expect(blocked.isError).toBe(true);

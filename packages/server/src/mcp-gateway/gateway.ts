@@ -4,10 +4,15 @@ import { actionsVisibleToAgents, type CompiledAction, TollgateError } from "@tol
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import {
+  type CallToolRequest,
   type CallToolResult,
   CallToolRequestSchema,
+  ErrorCode,
   isInitializeRequest,
+  isJSONRPCRequest,
   ListToolsRequestSchema,
+  type RequestId,
+  SUPPORTED_PROTOCOL_VERSIONS,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { ToolCallView } from "../calls/view.js";
@@ -101,7 +106,49 @@ export class McpGateway {
     }
     session.lastSeen = Date.now();
     hijack();
+    const plain = req.method === "POST" ? plainToolCall(req, body) : undefined;
+    if (plain) return this.answerAsJson(session, plain, res);
     await session.transport.handleRequest(req, res, body);
+  }
+
+  /**
+   * A tools/call that asks for no progress, answered here as one JSON body (Streamable HTTP lets
+   * a server answer a request with JSON or an event stream). The SDK's transport answers every
+   * request as an event stream (its JSON mode is per transport and drops notifications), which
+   * costs the server web streams and a separate write for the headers, and every SDK client a
+   * stream parser per call. Without a progress token the call gets no notifications, so nothing
+   * is lost. The client closing the request cancels the call, as the transport's signal does; a
+   * thrown error is a JSON-RPC error, as the SDK's server makes it.
+   */
+  private async answerAsJson(session: Session, call: PlainToolCall, res: ServerResponse): Promise<void> {
+    const cancel = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) cancel.abort();
+    });
+    let message: Record<string, unknown>;
+    try {
+      const result = await this.toolCall(session, call.params, noProgress, cancel.signal);
+      message = { jsonrpc: "2.0", id: call.id, result };
+    } catch (e) {
+      const error = e as { code?: unknown; message?: string };
+      const code = Number.isSafeInteger(error.code) ? error.code : ErrorCode.InternalError;
+      message = { jsonrpc: "2.0", id: call.id, error: { code, message: error.message ?? "Internal error" } };
+    }
+    if (res.destroyed || res.writableEnded) return;
+    res.writeHead(200, { "content-type": "application/json", ...(session.id ? { "mcp-session-id": session.id } : {}) });
+    res.end(JSON.stringify(message));
+  }
+
+  /** tools/call, from the SDK's server or answered as JSON: the check tool or a governed call. */
+  private toolCall(
+    session: Session,
+    params: CallToolRequest["params"],
+    progress: Progress,
+    signal: AbortSignal,
+  ): Promise<CallToolResult> {
+    const args = (params.arguments ?? {}) as Record<string, unknown>;
+    if (params.name === checkCallTool) return this.checkCall(session, args, progress, signal);
+    return this.callTool(session, params.name, args, progress, signal);
   }
 
   /** A new session: its run (started here unless x-tollgate-run names one), its server, its transport. */
@@ -161,12 +208,14 @@ export class McpGateway {
       if (session.id) this.sessions.delete(session.id);
     };
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await this.listTools(session) }));
-    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-      const args = (request.params.arguments ?? {}) as Record<string, unknown>;
-      const progress = progressSender(request.params._meta?.progressToken, extra.sendNotification);
-      if (request.params.name === checkCallTool) return this.checkCall(session, args, progress, extra.signal);
-      return this.callTool(session, request.params.name, args, progress, extra.signal);
-    });
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
+      this.toolCall(
+        session,
+        request.params,
+        progressSender(request.params._meta?.progressToken, extra.sendNotification),
+        extra.signal,
+      ),
+    );
     await server.connect(session.transport);
     return session;
   }
@@ -280,11 +329,33 @@ export class McpGateway {
 
 type Progress = (progress: number, total: number, message: string) => Promise<void>;
 
+const noProgress: Progress = async () => {};
+
+interface PlainToolCall {
+  id: RequestId;
+  params: CallToolRequest["params"];
+}
+
+/**
+ * The request when it is one well-formed tools/call without a progress token, from a client
+ * that accepts JSON, in a protocol version this SDK speaks; otherwise undefined, and the SDK's
+ * transport handles it (and answers whatever is wrong with it).
+ */
+function plainToolCall(req: IncomingMessage, body: unknown): PlainToolCall | undefined {
+  if (!isJSONRPCRequest(body) || body.method !== "tools/call") return undefined;
+  if (!req.headers.accept?.includes("application/json")) return undefined;
+  const version = req.headers["mcp-protocol-version"];
+  if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version as string)) return undefined;
+  const parsed = CallToolRequestSchema.safeParse(body);
+  if (!parsed.success || parsed.data.params._meta?.progressToken !== undefined) return undefined;
+  return { id: body.id, params: parsed.data.params };
+}
+
 function progressSender(
   token: string | number | undefined,
   send: (n: { method: "notifications/progress"; params: Record<string, unknown> }) => Promise<void>,
 ): Progress {
-  if (token === undefined) return async () => {};
+  if (token === undefined) return noProgress;
   let last = -1;
   return async (progress, total, message) => {
     // progress must increase with every notification
