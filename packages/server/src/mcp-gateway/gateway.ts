@@ -17,6 +17,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { ToolCallView } from "../calls/view.js";
 import { terminalCallStatuses } from "../calls/view.js";
+import { abortOnClose } from "../http/abort-on-close.js";
 import { can, requireRole } from "../identity/access.js";
 import type { Principal } from "../identity/principal.js";
 import type { Services } from "../services.js";
@@ -117,17 +118,13 @@ export class McpGateway {
    * request as an event stream (its JSON mode is per transport and drops notifications), which
    * costs the server web streams and a separate write for the headers, and every SDK client a
    * stream parser per call. Without a progress token the call gets no notifications, so nothing
-   * is lost. The client closing the request cancels the call, as the transport's signal does; a
+   * is lost. The client closing the request ends an approval wait, as the HTTP API's waits end; a
    * thrown error is a JSON-RPC error, as the SDK's server makes it.
    */
   private async answerAsJson(session: Session, call: PlainToolCall, res: ServerResponse): Promise<void> {
-    const cancel = new AbortController();
-    res.once("close", () => {
-      if (!res.writableFinished) cancel.abort();
-    });
     let message: Record<string, unknown>;
     try {
-      const result = await this.toolCall(session, call.params, noProgress, cancel.signal);
+      const result = await this.toolCall(session, call.params, noProgress, abortOnClose(res));
       message = { jsonrpc: "2.0", id: call.id, result };
     } catch (e) {
       const error = e as { code?: unknown; message?: string };

@@ -2,6 +2,7 @@ import { scriptedResponsesSchema, TollgateError } from "@tollgate/core";
 import { z } from "zod";
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../../services.js";
+import { abortOnClose } from "../abort-on-close.js";
 import { checkJsonShape, parseInput } from "../input.js";
 import { runView } from "../../runs/view.js";
 
@@ -110,19 +111,6 @@ export function runRoutes(app: FastifyInstance, s: Services): void {
     const q = parseInput(waitQuery, req.query, "query");
     return s.calls.get(req.principal, req.params.id, q.wait ?? 0, q.wait ? abortOnClose(reply.raw) : undefined);
   });
-}
-
-/**
- * Ends a wait (only calls that asked to wait get one) when the client goes away before its answer
- * was sent. The response's `close` says so (the request's fires as soon as its body was read);
- * after an answer nothing is aborted.
- */
-function abortOnClose(res: import("node:http").ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  res.once("close", () => {
-    if (!res.writableEnded) controller.abort();
-  });
-  return controller.signal;
 }
 
 /** `?promptVersion=` (or workflowVersion, model, release): the runs that ran with it. One at a time. */
