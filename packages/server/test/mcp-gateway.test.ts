@@ -22,6 +22,20 @@ afterAll(async () => {
   await h.close();
 });
 
+/** One JSON-RPC message POSTed in an MCP session, as the SDK's client sends it. */
+const postInSession = (sid: string, message: Record<string, unknown>) =>
+  fetch(new URL("/mcp/support/memory-agent", h.url), {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${agentKey}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-session-id": sid,
+      "mcp-protocol-version": "2025-06-18",
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", ...message }),
+  });
+
 const runOf = async () => {
   const { items } = await ws.auditor.listRuns("support", { workflow: "memory-agent" });
   return items;
@@ -63,18 +77,7 @@ describe("the MCP gateway (agent side)", () => {
 
   it("answers a tools/call as one JSON body unless it asks for progress, which gets an event stream", async () => {
     const sid = (client.transport as unknown as { sessionId?: string }).sessionId as string;
-    const post = (message: Record<string, unknown>) =>
-      fetch(new URL("/mcp/support/memory-agent", h.url), {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${agentKey}`,
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
-          "mcp-session-id": sid,
-          "mcp-protocol-version": "2025-06-18",
-        },
-        body: JSON.stringify({ jsonrpc: "2.0", method: "tools/call", ...message }),
-      });
+    const post = (message: Record<string, unknown>) => postInSession(sid, { method: "tools/call", ...message });
     const plain = await post({ id: 21, params: { name: "memory__read_graph", arguments: {} } });
     expect(plain.headers.get("content-type")).toBe("application/json");
     const answer = (await plain.json()) as { id: number; result: { content: { text: string }[] } };
@@ -182,17 +185,7 @@ describe("the MCP gateway (agent side)", () => {
     const transport = c.transport as unknown as { terminateSession(): Promise<void>; sessionId?: string };
     const sid = transport.sessionId as string;
     await transport.terminateSession();
-    const res = await fetch(new URL("/mcp/support/memory-agent", h.url), {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${agentKey}`,
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-session-id": sid,
-        "mcp-protocol-version": "2025-06-18",
-      },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/list" }),
-    });
+    const res = await postInSession(sid, { id: 9, method: "tools/list" });
     expect(res.status).toBe(404);
     await c.close();
   });
