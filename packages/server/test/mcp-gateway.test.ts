@@ -144,6 +144,33 @@ describe("the MCP gateway (agent side)", () => {
     expect(graph.entities).toEqual([expect.objectContaining({ name: "Ada", entityType: "customer" })]);
   });
 
+  it("ends the wait of a call answered as JSON when the client cancels it", async () => {
+    const entities = [{ name: "Grace", entityType: "customer", observations: ["calls on Fridays"] }];
+    const pending = await client.callTool({ name: "memory__create_entities", arguments: { entities } });
+    const { callId, approvalId } = pending.structuredContent as Record<string, string>;
+    const sid = (client.transport as unknown as { sessionId?: string }).sessionId as string;
+    // waits up to a minute for a decision nobody makes, unless cancelled
+    const waiting = postInSession(sid, {
+      id: "wait-1",
+      method: "tools/call",
+      params: { name: "tollgate__check_call", arguments: { callId, wait: 60 } },
+    }).then(async (res) => (await res.json()) as { result: { structuredContent: Record<string, unknown> } });
+    let answered: Awaited<typeof waiting> | undefined;
+    void waiting.then((a) => {
+      answered = a;
+    });
+    // the cancellation may arrive before the call is under way: sent again until it is answered
+    for (let i = 0; i < 100 && !answered; i++) {
+      await postInSession(sid, {
+        method: "notifications/cancelled",
+        params: { requestId: "wait-1", reason: "the agent moved on" },
+      });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(answered?.result.structuredContent).toMatchObject({ status: "pending_approval", callId });
+    await ws.approver.decide(approvalId as string, "deny", "not needed");
+  });
+
   it("joins an existing run with x-tollgate-run, and keeps other runs' calls out of check_call", async () => {
     const [run] = await runOf();
     const second = await mcpClient(h.url, agentKey, "support", "memory-agent", { "x-tollgate-run": run!.id });

@@ -9,6 +9,7 @@ import {
   CallToolRequestSchema,
   ErrorCode,
   isInitializeRequest,
+  isJSONRPCNotification,
   isJSONRPCRequest,
   ListToolsRequestSchema,
   type RequestId,
@@ -48,6 +49,8 @@ interface Session {
   workflow: string;
   runId: string;
   lastSeen: number;
+  /** tools/calls answered as JSON still running, by JSON-RPC id: notifications/cancelled ends them */
+  plainCalls: Map<RequestId, AbortController>;
 }
 
 /** A JSON-RPC error the MCP client can read, for requests refused before the transport sees them. */
@@ -109,6 +112,7 @@ export class McpGateway {
     hijack();
     const plain = req.method === "POST" ? plainToolCall(req, body) : undefined;
     if (plain) return this.answerAsJson(session, plain, res);
+    if (req.method === "POST") cancelPlainCalls(session, body);
     await session.transport.handleRequest(req, res, body);
   }
 
@@ -118,18 +122,24 @@ export class McpGateway {
    * request as an event stream (its JSON mode is per transport and drops notifications), which
    * costs the server web streams and a separate write for the headers, and every SDK client a
    * stream parser per call. Without a progress token the call gets no notifications, so nothing
-   * is lost. The client closing the request ends an approval wait, as the HTTP API's waits end; a
-   * thrown error is a JSON-RPC error, as the SDK's server makes it.
+   * is lost. Its approval wait ends when the client cancels it (notifications/cancelled, as the
+   * SDK's server does) or closes the request (as the HTTP API's waits end); a thrown error is a
+   * JSON-RPC error, as the SDK's server makes it.
    */
   private async answerAsJson(session: Session, call: PlainToolCall, res: ServerResponse): Promise<void> {
+    const cancel = new AbortController();
+    abortOnClose(res, cancel);
+    session.plainCalls.set(call.id, cancel);
     let message: Record<string, unknown>;
     try {
-      const result = await this.toolCall(session, call.params, noProgress, abortOnClose(res));
+      const result = await this.toolCall(session, call.params, noProgress, cancel.signal);
       message = { jsonrpc: "2.0", id: call.id, result };
     } catch (e) {
       const error = e as { code?: unknown; message?: string };
       const code = Number.isSafeInteger(error.code) ? error.code : ErrorCode.InternalError;
       message = { jsonrpc: "2.0", id: call.id, error: { code, message: error.message ?? "Internal error" } };
+    } finally {
+      session.plainCalls.delete(call.id);
     }
     if (res.destroyed || res.writableEnded) return;
     res.writeHead(200, { "content-type": "application/json", ...(session.id ? { "mcp-session-id": session.id } : {}) });
@@ -200,6 +210,7 @@ export class McpGateway {
       workflow: params.workflow,
       runId,
       lastSeen: Date.now(),
+      plainCalls: new Map(),
     };
     session.transport.onclose = () => {
       if (session.id) this.sessions.delete(session.id);
@@ -346,6 +357,15 @@ function plainToolCall(req: IncomingMessage, body: unknown): PlainToolCall | und
   const parsed = CallToolRequestSchema.safeParse(body);
   if (!parsed.success || parsed.data.params._meta?.progressToken !== undefined) return undefined;
   return { id: body.id, params: parsed.data.params };
+}
+
+/** notifications/cancelled (alone or in a batch) for calls answered as JSON: their waits end. */
+function cancelPlainCalls(session: Session, body: unknown): void {
+  if (session.plainCalls.size === 0) return;
+  for (const message of Array.isArray(body) ? body : [body]) {
+    if (isJSONRPCNotification(message) && message.method === "notifications/cancelled")
+      session.plainCalls.get(message.params?.requestId as RequestId)?.abort();
+  }
 }
 
 function progressSender(
