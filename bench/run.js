@@ -104,12 +104,19 @@ async function main() {
   );
   const url = server.match[1];
   let floor;
+  let durableFloor;
   try {
     const { TollgateClient } = await import("../packages/sdk/dist/index.js");
     const { workflowYaml, DEFAULT_TOKENS } = await import("../examples/support-triage/dist/index.js");
     // the floor under any Node gateway: the same hops with no governance and no store (bench/floor-proxy.js)
     floor = await child(
       ["bench/floor-proxy.js", systemsUrl, DEFAULT_TOKENS.tracker],
+      {},
+      /listening on (http:\/\/[^\s]+)/,
+    );
+    // the durable floor: the same proxy committing an intent row before forwarding and an outcome after
+    durableFloor = await child(
+      ["bench/floor-proxy.js", systemsUrl, DEFAULT_TOKENS.tracker, join(dataDir, "durable-floor.db")],
       {},
       /listening on (http:\/\/[^\s]+)/,
     );
@@ -135,6 +142,7 @@ async function main() {
       systems: cpuSeconds(systems.process.pid),
       client: cpuSeconds(process.pid),
       floor: cpuSeconds(floor.process.pid),
+      durableFloor: cpuSeconds(durableFloor.process.pid),
     });
     const cpuPerCall = (before, after, calls) =>
       Object.fromEntries(
@@ -157,6 +165,7 @@ async function main() {
     const direct = new Pool(systemsUrl, { connections: 32 });
     const governed = new Pool(url, { connections: 32 });
     const floorPool = new Pool(floor.match[1], { connections: 32 });
+    const durableFloorPool = new Pool(durableFloor.match[1], { connections: 32 });
     const directCall = async () => {
       const r = await direct.request({
         method: "GET",
@@ -179,6 +188,7 @@ async function main() {
     };
     const governedCall = toolCallTo(governed, "governed");
     const floorCall = toolCallTo(floorPool, "floor");
+    const durableFloorCall = toolCallTo(durableFloorPool, "durable floor");
     // direct and `call` in alternating blocks, with the CPU each process used during `call`'s blocks
     const pairedWithCpu = async (parallel, call) => {
       const cpuDeltas = [];
@@ -211,6 +221,7 @@ async function main() {
       await timeCalls(warmup, 1, directCall);
       await timeCalls(warmup, 1, governedCall);
       await timeCalls(warmup, 1, floorCall);
+      await timeCalls(warmup, 1, durableFloorCall);
     }
     for (const [label, parallel] of runs("http")
       ? [
@@ -258,10 +269,15 @@ async function main() {
         p99: f.p99,
         cpuMsPerCall: cpuPerCall(before, cpuReadings(), calls),
       };
+      results.scenarios.push({
+        name: "durable floor: the same proxy committing an intent row before forwarding and an outcome after (SQLite), sequential",
+        ...(await pairedWithCpu(1, durableFloorCall)),
+      });
     }
     await direct.close();
     await governed.close();
     await floorPool.close();
+    await durableFloorPool.close();
     const mcpIterations = Number(process.env.BENCH_MCP_ITERATIONS ?? 1000);
     if (runs("mcp"))
       results.scenarios.push(
@@ -290,6 +306,7 @@ async function main() {
   } finally {
     server.process.kill("SIGTERM");
     floor?.process.kill("SIGTERM");
+    durableFloor?.process.kill("SIGTERM");
     systems.process.kill("SIGTERM");
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -302,12 +319,22 @@ async function main() {
 function againstFloor(results) {
   const sequential = results.scenarios.find((s) => s.name.endsWith("(HTTP API), sequential"));
   const floorSequential = results.scenarios.find((s) => s.name.startsWith("floor"));
+  const durableSequential = results.scenarios.find((s) => s.name.startsWith("durable floor"));
   const at64 = results.saturation.find((r) => r.callers === results.floor?.callers);
   if (!sequential || !floorSequential || !at64 || !results.floor) return undefined;
   const cpu = at64.cpuMsPerCall.server;
   const floorCpu = results.floor.cpuMsPerCall.floor;
   return {
     addedP50OverFloor: sequential.added.p50 - floorSequential.added.p50,
+    // what two durable commits add to a sequential call, and what the p50 target leaves after them
+    ...(durableSequential
+      ? {
+          durableFloorAddedP50: durableSequential.added.p50,
+          durableCommitsP50: durableSequential.added.p50 - floorSequential.added.p50,
+          addedP50OverDurableFloor: sequential.added.p50 - durableSequential.added.p50,
+          durableFloorCpuMsPerCall: durableSequential.governed.cpuMsPerCall?.durableFloor,
+        }
+      : {}),
     callsPerSecondShare: at64.callsPerSecond / results.floor.callsPerSecond,
     cpuPerCallRatio: cpu === undefined || floorCpu === undefined ? undefined : cpu / floorCpu,
   };
@@ -345,6 +372,12 @@ function report(results) {
       ? [
           `Against the floor, in this run: a sequential governed call adds ${ms(results.againstFloor.addedP50OverFloor)} at p50 beyond what the floor adds; at ${results.floor.callers} callers the server does ${(100 * results.againstFloor.callsPerSecondShare).toFixed(0)}% of the floor's calls per second${results.againstFloor.cpuPerCallRatio === undefined ? "" : ` with ${results.againstFloor.cpuPerCallRatio.toFixed(1)} times its CPU per call`}.`,
           "",
+          ...(results.againstFloor.durableFloorAddedP50 === undefined
+            ? []
+            : [
+                `The durable floor (the same proxy with an intent row committed before forwarding and an outcome after, SQLite WAL with synchronous=NORMAL, one table) adds ${ms(results.againstFloor.durableFloorAddedP50)} at p50 sequentially, ${ms(results.againstFloor.durableCommitsP50)} more than the floor, using ${cpuMs(results.againstFloor.durableFloorCpuMsPerCall)} of CPU per call: of the 0.5 ms p50 target, ${ms(0.5 - results.againstFloor.durableFloorAddedP50)} is left for everything else a governed call does. The governed call adds ${ms(results.againstFloor.addedP50OverDurableFloor)} beyond the durable floor.`,
+                "",
+              ]),
         ]
       : []),
     ...results.scenarios
