@@ -12,3 +12,4 @@ export * from "./models/index.js";
 export * from "./approvals/index.js";
 export * from "./identity/index.js";
 export * from "./change-control/index.js";
+export * from "./readiness/index.js";

@@ -41,6 +41,7 @@ import type {
   RunPinning,
 } from "./change-control-types.js";
 import type { LegalHold, PurgeReport, RetentionView, TenantDeletion } from "./data-types.js";
+import type { ReadinessReport } from "./readiness-types.js";
 
 /** An error answer of the API, with its problem document. */
 export class TollgateApiError extends Error {
@@ -527,6 +528,11 @@ export class TollgateClient {
     return this.json<RetentionView>("GET", `/v1/workspaces/${enc(workspace)}/retention`);
   }
   /** Sets the workspace's windows ("30d"); null goes back to the default; a missing one stays. */
+  /** The readiness report of a workspace's workflows (or one of them) and its audit record. */
+  readiness(workspace: string, workflow?: string) {
+    const q = workflow === undefined ? "" : `?workflow=${enc(workflow)}`;
+    return this.json<ReadinessReport>("GET", `/v1/workspaces/${enc(workspace)}/readiness${q}`);
+  }
   setRetention(workspace: string, windows: { runs?: string | null; payloads?: string | null; audit?: string | null }) {
     return this.json<RetentionView>("PUT", `/v1/workspaces/${enc(workspace)}/retention`, windows);
   }

@@ -40,6 +40,7 @@ import { TenantService } from "./identity/tenants.js";
 import { Vault } from "./identity/vault.js";
 import { type BreakerOptions, Breakers, defaultBreakerOptions } from "./reliability/breakers.js";
 import { RateLimiter } from "./reliability/rate-limiter.js";
+import { ReadinessService } from "./readiness/service.js";
 import { RunService } from "./runs/service.js";
 import { PromptService } from "./change-control/prompts.js";
 import { ReleaseService } from "./change-control/releases.js";
@@ -217,6 +218,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
     approvals: undefined as unknown as ApprovalService,
     runs: new RunService(store, workflows, calls, clock, opts.limits?.runningRunsPerWorkspace),
     audit: new AuditService(store, signer, clock),
+    readiness: undefined as unknown as ReadinessService,
     mcp: { pool: mcpPool, pins },
     connections,
     reliability: { breakers, rateLimiter },
@@ -253,6 +255,7 @@ export async function createTollgate(opts: TollgateOptions): Promise<Tollgate> {
       (tenantId) => modelConfig.forget(tenantId),
     ),
   };
+  services.readiness = new ReadinessService(store, workflows, services.audit, services.auditExport.sinks, clock);
   services.runs.telemetry = telemetry;
   services.runs.versions = new RunVersionResolver(store, prompts);
   const app = buildHttpServer(services, {

@@ -30,6 +30,7 @@ import type { TenantService } from "./identity/tenants.js";
 import type { Vault } from "./identity/vault.js";
 import type { Breakers } from "./reliability/breakers.js";
 import type { RateLimiter } from "./reliability/rate-limiter.js";
+import type { ReadinessService } from "./readiness/service.js";
 import type { RunService } from "./runs/service.js";
 import type { WorkflowService } from "./workflows/service.js";
 import type { Telemetry } from "./telemetry/calls.js";
@@ -47,6 +48,8 @@ export interface Services {
   approvals: ApprovalService;
   runs: RunService;
   audit: AuditService;
+  /** the readiness report for security reviewers: each workflow and the record, checked */
+  readiness: ReadinessService;
   /** change control (issue 11): prompt versions and labels, releases and their gate, policy replay */
   prompts: PromptService;
   releases: ReleaseService;

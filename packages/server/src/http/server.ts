@@ -19,6 +19,7 @@ import { toolRoutes } from "./routes/tools.js";
 import { systemRoutes } from "./routes/systems.js";
 import { connectionRoutes, oauthCallbackRoute } from "./routes/connections.js";
 import { dataRoutes } from "./routes/data.js";
+import { readinessRoutes } from "./routes/readiness.js";
 import { redactingLogger } from "../data/log-redaction.js";
 import { workflowRoutes } from "./routes/workflows.js";
 import { workspaceVisible } from "../identity/access.js";
@@ -98,6 +99,7 @@ export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance
     connectionRoutes(v1, s);
     modelRoutes(v1, s);
     dataRoutes(v1, s);
+    readinessRoutes(v1, s);
   });
   return app;
 }
