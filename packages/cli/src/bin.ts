@@ -14,6 +14,7 @@ import { remoteCommands } from "./commands/remote.js";
 import { serveCommand } from "./commands/serve.js";
 import { connectorCommands } from "./commands/connectors.js";
 import { dataCommands } from "./commands/data.js";
+import { readinessCommand } from "./commands/readiness.js";
 import { CliError, type GlobalOptions } from "./context.js";
 
 const program = new Command("tollgate")
@@ -36,6 +37,7 @@ changeControlCommands(program, globals);
 evalCommand(program, globals);
 connectorCommands(program, globals);
 dataCommands(program, globals);
+readinessCommand(program, globals);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof TollgateApiError) {

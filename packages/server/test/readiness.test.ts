@@ -66,7 +66,7 @@ describe("the readiness report", () => {
     const r = await ws.auditor.readiness("support", "support-triage");
     expect(r.workflows[0]!.checks.find((c) => c.id === "approvers")).toMatchObject({
       status: "fail",
-      findings: ["no active approver keys can decide, so approvals would only time out"],
+      findings: ["no active approver key can decide, so approvals would only time out"],
     });
   });
 

@@ -39,6 +39,10 @@ describe("assessWorkflow", () => {
     expect(checkOf(r, "limits").findings).toContain(
       "no rate limit for helpdesk, which the workflow can change or send through",
     );
+    expect(checkOf(r, "approvers").findings).toEqual([
+      "1 active approver key can decide (1 needed per approval); an unanswered request is denied after 4h",
+    ]);
+    expect(checkOf(r, "limits").findings).toContain("wall clock per run: 15m");
     expect(checkOf(r, "risky-actions").findings).toContain(
       'chat.post_message (EXTERNAL_SEND) needs approval by the EXTERNAL_SEND default; also allow when args.channel.startsWith("#support-") (rule internal-support-channel-is-automatic)',
     );
@@ -72,12 +76,12 @@ describe("assessWorkflow", () => {
     const none = assessWorkflow(compiled(example), { ...ready, activeKeys: { admin: 3, approver: 0 } });
     expect(checkOf(none, "approvers")).toMatchObject({
       status: "fail",
-      findings: ["no active approver keys can decide, so approvals would only time out"],
+      findings: ["no active approver key can decide, so approvals would only time out"],
     });
     const two = example.replace("approvers: [role:approver] }", "approvers: [role:approver], required: 2 }");
     const short = assessWorkflow(compiled(two), ready);
     expect(checkOf(short, "approvers").findings).toEqual([
-      "approvals need 2 distinct deciders but the workspace has 1 active approver keys",
+      "approvals need 2 distinct deciders but the workspace has 1 active approver key",
     ]);
   });
 

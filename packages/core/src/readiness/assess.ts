@@ -46,6 +46,20 @@ export interface RecordFacts {
   notificationChannels: number;
 }
 
+/** 15m, 4h, 2d: the manifest's own way of writing a duration, for whole units. */
+function spoken(ms: number): string {
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+  ] as const)
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 const rank: Record<CheckStatus, number> = { pass: 0, warn: 1, fail: 2 };
 
 export function worstOf(statuses: Iterable<CheckStatus>): CheckStatus {
@@ -149,16 +163,24 @@ function approversCheck(wf: CompiledWorkflow, facts: WorkspaceFacts): ReadinessC
     ...wf.policy.rules.map((r) => r.approvalsRequired ?? 0),
     ...Object.values(wf.policy.defaultApprovalsRequired).map((n) => n ?? 0),
   );
-  const who = roles.map((r) => `${r} keys`).join(" or ");
-  const timeout = `an unanswered request ${wf.approvals.onTimeout === "deny" ? "is denied" : "is escalated"} after ${Math.round(wf.approvals.timeoutMs / 60_000)} min`;
+  const who = roles.join(" or ");
+  const timeout = `an unanswered request ${wf.approvals.onTimeout === "deny" ? "is denied" : "is escalated"} after ${spoken(wf.approvals.timeoutMs)}`;
   if (keys === 0)
-    return check("approvers", question, [["fail", `no active ${who} can decide, so approvals would only time out`]]);
+    return check("approvers", question, [
+      ["fail", `no active ${who} key can decide, so approvals would only time out`],
+    ]);
   if (keys < required)
     return check("approvers", question, [
-      ["fail", `approvals need ${required} distinct deciders but the workspace has ${keys} active ${who}`],
+      [
+        "fail",
+        `approvals need ${required} distinct deciders but the workspace has ${plural(keys, `active ${who} key`, `active ${who} keys`)}`,
+      ],
     ]);
   return check("approvers", question, [
-    ["pass", `${keys} active ${who} can decide (${required} needed per approval); ${timeout}`],
+    [
+      "pass",
+      `${plural(keys, `active ${who} key`, `active ${who} keys`)} can decide (${required} needed per approval); ${timeout}`,
+    ],
   ]);
 }
 
@@ -166,7 +188,8 @@ function credentialsCheck(wf: CompiledWorkflow, facts: WorkspaceFacts): Readines
   const findings: [CheckStatus, string][] = [];
   for (const [system, c] of wf.connectors) {
     if (c.type === "mcp") {
-      findings.push(["pass", `${system}: MCP server ${c.url ?? c.command ?? ""}; the agent's key is never sent on`]);
+      const server = c.url ?? [c.command, ...c.args].join(" ");
+      findings.push(["pass", `${system}: MCP server ${server}; the agent's key is never sent on`]);
       continue;
     }
     const auth = c.auth;
@@ -183,7 +206,11 @@ function credentialsCheck(wf: CompiledWorkflow, facts: WorkspaceFacts): Readines
           "warn",
           `${system}: OAuth connection ${auth.connection} has no grant yet (nobody has connected)`,
         ]);
-      else findings.push(["pass", `${system}: OAuth connection ${auth.connection} (${conn.grants} grants)`]);
+      else
+        findings.push([
+          "pass",
+          `${system}: OAuth connection ${auth.connection} (${plural(conn.grants, "grant", "grants")})`,
+        ]);
     } else {
       findings.push(["warn", `${system}: called with no credentials (auth: none)`]);
     }
@@ -205,7 +232,7 @@ function limitsCheck(wf: CompiledWorkflow, facts: WorkspaceFacts): ReadinessChec
     "no loop guard (budgets.maxRepeats): a looping agent is stopped only by other budgets",
   );
   bound(
-    b.wallClockMs === undefined ? undefined : `${Math.round(b.wallClockMs / 60_000)} min`,
+    b.wallClockMs === undefined ? undefined : spoken(b.wallClockMs),
     "wall clock per run",
     "no wall-clock budget: a run may stay open indefinitely",
   );
@@ -257,7 +284,7 @@ function auditChainCheck(facts: RecordFacts): ReadinessCheck {
   const a = facts.audit;
   return check("audit-chain", "Is the record of what it did intact?", [
     a.ok
-      ? ["pass", `${a.checked} audit events verified against the hash chain`]
+      ? ["pass", `${plural(a.checked, "audit event", "audit events")} verified against the hash chain`]
       : ["fail", `the hash chain breaks at event ${a.firstBadSeq ?? "?"}${a.problem ? `: ${a.problem}` : ""}`],
   ]);
 }
@@ -282,6 +309,6 @@ function notificationsCheck(facts: RecordFacts): ReadinessCheck {
   return check("approval-notifications", "Do approvers hear of requests?", [
     facts.notificationChannels === 0
       ? ["warn", "no notification channel: approvers see requests only in the inbox, the CLI and the API"]
-      : ["pass", `${facts.notificationChannels} notification channels`],
+      : ["pass", plural(facts.notificationChannels, "notification channel", "notification channels")],
   ]);
 }

@@ -43,13 +43,17 @@ export class ReadinessService {
   async report(p: Principal, workspaceId: string, workflow?: string): Promise<ReadinessReport> {
     const tenantId = await workspaceAccess(this.store, p, workspaceId, can.readAudit);
     const scope = this.store.scope(tenantId);
-    const active = (await scope.workflows.list(workspaceId)).filter((w) => workflow === undefined || w.name === workflow);
+    const active = (await scope.workflows.list(workspaceId)).filter(
+      (w) => workflow === undefined || w.name === workflow,
+    );
     if (workflow !== undefined && active.length === 0)
       throw new TollgateError("not_found", `no workflow ${workflow} in workspace ${workspaceId}`);
     const facts = await this.workspaceFacts(tenantId, workspaceId);
     const workflows: WorkflowReadiness[] = [];
     for (const w of active)
-      workflows.push(assessWorkflow(await this.workflows.compiledVersion(tenantId, workspaceId, w.name, w.version), facts));
+      workflows.push(
+        assessWorkflow(await this.workflows.compiledVersion(tenantId, workspaceId, w.name, w.version), facts),
+      );
     const record = assessRecord({
       audit: await this.audit.verify(p, workspaceId),
       sinks: (await this.sinks.list(p, workspaceId)).map((s) => ({
