@@ -26,6 +26,17 @@ export interface WorkflowReadiness {
   checks: ReadinessCheck[];
 }
 
+/** The report of a workspace: its active workflows (or the one asked for) and its audit record. */
+export interface ReadinessReport {
+  workspace: string;
+  generatedAt: string;
+  /** the worst status of any check below */
+  status: CheckStatus;
+  workflows: WorkflowReadiness[];
+  /** the workspace's audit record: intact, exported, and approvers told */
+  record: ReadinessCheck[];
+}
+
 /** What the workspace holds that a workflow's checks depend on. */
 export interface WorkspaceFacts {
   /** names of the secrets stored in the workspace's vault */

@@ -1,8 +1,7 @@
 import {
   assessRecord,
   assessWorkflow,
-  type ReadinessCheck,
-  type CheckStatus,
+  type ReadinessReport,
   TollgateError,
   type WorkflowReadiness,
   type WorkspaceFacts,
@@ -15,17 +14,6 @@ import { type Clock, iso } from "../clock.js";
 import { can, workspaceAccess } from "../identity/access.js";
 import type { Principal } from "../identity/principal.js";
 import type { WorkflowService } from "../workflows/service.js";
-
-export interface ReadinessReport {
-  workspace: string;
-  generatedAt: string;
-  /** the worst status of any check below */
-  status: CheckStatus;
-  /** each active workflow of the workspace (or the one asked for) */
-  workflows: WorkflowReadiness[];
-  /** the workspace's audit record: intact, exported, and approvers told */
-  record: ReadinessCheck[];
-}
 
 /**
  * The readiness report (DESIGN: for the buyer's security reviewers): gathers what the workspace
