@@ -57,6 +57,7 @@ export async function setupDemo(
     `  MCP: workflow ${workflow}-mcp reaches the tracker over MCP; agents connect to ${server.url}/mcp/${workspace}/${workflow}-mcp`,
     "",
     `Try it: ${pc.cyan("npm run demo")} in another terminal, then ${pc.cyan(`TOLLGATE_KEY=${keys.auditor.slice(0, 12)}… npx tollgate runs list --workspace ${workspace}`)}`,
+    `Web UI: ${pc.cyan(`${server.url}/`)} (sign in with the approver or auditor key)`,
   ];
   return { lines, stop: () => systems.close() };
 }

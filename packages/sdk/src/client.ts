@@ -19,6 +19,7 @@ import type {
   ToolCall,
   ToolPin,
   VerifyResult,
+  WhoAmI,
 } from "./types.js";
 import type {
   Alert,
@@ -80,7 +81,8 @@ export class TollgateClient {
 
   constructor(private readonly opts: ClientOptions) {
     this.base = opts.url.replace(/\/$/, "");
-    this.doFetch = opts.fetch ?? fetch;
+    // a browser's fetch must be called on the window, not as a method of this client
+    this.doFetch = opts.fetch ?? ((input, init) => fetch(input, init));
   }
 
   withKey(key: string): TollgateClient {
@@ -125,6 +127,11 @@ export class TollgateClient {
 
   private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
     return (await this.request<T>(method, path, body)).body;
+  }
+
+  /** Who this client's key is: its role and, for workspace keys, its tenant and workspace. */
+  whoami() {
+    return this.json<WhoAmI>("GET", "/v1/whoami");
   }
 
   // tenants, workspaces, keys, secrets

@@ -325,3 +325,13 @@ export interface CreateConnectionInput {
   serviceAccount?: string;
   acceptBlanketScopes?: { reason: string };
 }
+
+/** The key a client uses, as the server sees it (`GET /v1/whoami`). */
+export interface WhoAmI {
+  keyId: string;
+  name: string;
+  role: "operator" | "admin" | "approver" | "auditor" | "agent";
+  /** null for the operator key */
+  tenant: string | null;
+  workspace: string | null;
+}

@@ -43,6 +43,14 @@ const exempt: Record<string, string> = {
   "POST /v1/tenants": "creates a tenant (operator key only)",
   "GET /approval-links": "addressed by a signed single-use link token, not by a key",
   "POST /approval-links": "addressed by a signed single-use link token, not by a key",
+  "GET /v1/whoami": "answers the caller's own key; takes no ids",
+  "GET /": "the web UI's page (index.html): no data; the UI calls the API with the person's key",
+  "GET /sign-in": "the web UI's page",
+  "GET /approvals": "the web UI's page",
+  "GET /runs": "the web UI's page",
+  "GET /runs/:id": "the web UI's page: the id is read by the UI through the API, which checks it",
+  "GET /readiness": "the web UI's page",
+  "GET /assets/*": "the web UI's built scripts and styles",
 };
 
 /** Valid bodies, so the answer is about the ids and not about the body's shape. */

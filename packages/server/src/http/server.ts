@@ -22,6 +22,7 @@ import { dataRoutes } from "./routes/data.js";
 import { readinessRoutes } from "./routes/readiness.js";
 import { redactingLogger } from "../data/log-redaction.js";
 import { workflowRoutes } from "./routes/workflows.js";
+import { webUiRoutes } from "./web-ui.js";
 import { workspaceVisible } from "../identity/access.js";
 
 declare module "fastify" {
@@ -41,6 +42,8 @@ export interface HttpOptions {
   mcp?: Partial<McpGatewayOptions>;
   /** when set, GET /metrics wants it as a bearer token */
   metricsToken?: string;
+  /** the built web UI (default packages/web/dist) */
+  webRoot?: string;
 }
 
 const yamlTypes = ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"];
@@ -75,6 +78,7 @@ export function buildHttpServer(s: Services, opts: HttpOptions): FastifyInstance
   metricsRoutes(app, s, opts.metricsToken);
   mcpRoutes(app, s, new McpGateway(s, { ...defaultMcpGatewayOptions, ...opts.mcp }));
   approvalLinkRoutes(app, s);
+  webUiRoutes(app, opts.webRoot);
 
   app.register(async (v1) => {
     v1.addHook("onRequest", async (req) => {

@@ -28,6 +28,19 @@ const secretName = z
 
 /** Tenants, workspaces, keys and secrets. */
 export function adminRoutes(app: FastifyInstance, s: Services): void {
+  // who the key is: the web UI and scripts learn their workspace and role from it
+  app.get("/v1/whoami", async (req) => {
+    const p = req.principal;
+    const operator = p.workspaceId === null;
+    return {
+      keyId: p.keyId,
+      name: p.name,
+      role: p.role,
+      tenant: operator ? null : p.tenantId,
+      workspace: p.workspaceId,
+    };
+  });
+
   app.post("/v1/tenants", async (req, reply) => {
     const body = parseInput(createTenant, req.body);
     reply.status(201);

@@ -1,0 +1,59 @@
+import { Navigate, NavLink, Outlet, Route, Routes } from "react-router";
+import { Approvals } from "./pages/Approvals.js";
+import { Readiness } from "./pages/Readiness.js";
+import { Runs } from "./pages/Runs.js";
+import { RunTimeline } from "./pages/RunTimeline.js";
+import { SignIn } from "./pages/SignIn.js";
+import { readsReadiness, useMaybeSession, useSession, useSignOut } from "./session.js";
+
+/**
+ * The pages of the UI. The server answers each of these paths with index.html
+ * (packages/server/src/http/web-ui.ts keeps the same list).
+ */
+export function App() {
+  return (
+    <Routes>
+      <Route path="/sign-in" element={<SignIn />} />
+      <Route element={<SignedIn />}>
+        <Route path="/" element={<Navigate to="/approvals" replace />} />
+        <Route path="/approvals" element={<Approvals />} />
+        <Route path="/runs" element={<Runs />} />
+        <Route path="/runs/:id" element={<RunTimeline />} />
+        <Route path="/readiness" element={<Readiness />} />
+      </Route>
+      <Route path="*" element={<Navigate to="/" replace />} />
+    </Routes>
+  );
+}
+
+function SignedIn() {
+  const session = useMaybeSession();
+  if (!session) return <Navigate to="/sign-in" replace />;
+  return <Layout />;
+}
+
+function Layout() {
+  const { me } = useSession();
+  const signOut = useSignOut();
+  return (
+    <>
+      <header className="top">
+        <span className="brand">Tollgate</span>
+        <nav>
+          <NavLink to="/approvals">Approvals</NavLink>
+          <NavLink to="/runs">Runs</NavLink>
+          {readsReadiness.has(me.role) ? <NavLink to="/readiness">Readiness</NavLink> : null}
+        </nav>
+        <span className="who">
+          {me.name} · {me.role} · workspace {me.workspace}
+        </span>
+        <button type="button" className="link" onClick={signOut}>
+          Sign out
+        </button>
+      </header>
+      <main>
+        <Outlet />
+      </main>
+    </>
+  );
+}
