@@ -231,6 +231,13 @@ export class TollgateClient {
       manifest,
     );
   }
+  /** The workspace's workflows with their active versions. */
+  listWorkflows(workspace: string) {
+    return this.json<{ items: { name: string; version: string; updatedAt: string }[] }>(
+      "GET",
+      `/v1/workspaces/${enc(workspace)}/workflows`,
+    );
+  }
   getWorkflow(workspace: string, name: string) {
     return this.json<{ name: string; version: string; manifest: Record<string, unknown> }>(
       "GET",

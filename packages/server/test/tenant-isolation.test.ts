@@ -50,6 +50,11 @@ const exempt: Record<string, string> = {
   "GET /runs": "the web UI's page",
   "GET /runs/:id": "the web UI's page: the id is read by the UI through the API, which checks it",
   "GET /readiness": "the web UI's page",
+  "GET /workflows": "the web UI's page",
+  "GET /workflows/:name": "the web UI's page: the name is read by the UI through the API, which checks it",
+  "GET /usage": "the web UI's page",
+  "GET /alerts": "the web UI's page",
+  "GET /audit": "the web UI's page",
   "GET /assets/*": "the web UI's built scripts and styles",
 };
 

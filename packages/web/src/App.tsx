@@ -1,10 +1,14 @@
 import { Navigate, NavLink, Outlet, Route, Routes } from "react-router";
+import { Alerts } from "./pages/Alerts.js";
 import { Approvals } from "./pages/Approvals.js";
+import { Audit } from "./pages/Audit.js";
 import { Readiness } from "./pages/Readiness.js";
 import { Runs } from "./pages/Runs.js";
 import { RunTimeline } from "./pages/RunTimeline.js";
 import { SignIn } from "./pages/SignIn.js";
-import { readsReadiness, useMaybeSession, useSession, useSignOut } from "./session.js";
+import { Usage } from "./pages/Usage.js";
+import { Workflow, Workflows } from "./pages/Workflows.js";
+import { readsAudit, readsReadiness, useMaybeSession, useSession, useSignOut } from "./session.js";
 
 /**
  * The pages of the UI. The server answers each of these paths with index.html
@@ -19,6 +23,11 @@ export function App() {
         <Route path="/approvals" element={<Approvals />} />
         <Route path="/runs" element={<Runs />} />
         <Route path="/runs/:id" element={<RunTimeline />} />
+        <Route path="/workflows" element={<Workflows />} />
+        <Route path="/workflows/:name" element={<Workflow />} />
+        <Route path="/usage" element={<Usage />} />
+        <Route path="/alerts" element={<Alerts />} />
+        <Route path="/audit" element={<Audit />} />
         <Route path="/readiness" element={<Readiness />} />
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />
@@ -42,6 +51,10 @@ function Layout() {
         <nav>
           <NavLink to="/approvals">Approvals</NavLink>
           <NavLink to="/runs">Runs</NavLink>
+          <NavLink to="/workflows">Workflows</NavLink>
+          <NavLink to="/usage">Usage</NavLink>
+          <NavLink to="/alerts">Alerts</NavLink>
+          {readsAudit.has(me.role) ? <NavLink to="/audit">Audit</NavLink> : null}
           {readsReadiness.has(me.role) ? <NavLink to="/readiness">Readiness</NavLink> : null}
         </nav>
         <span className="who">

@@ -12,6 +12,8 @@ const storageKey = "tollgate.key";
 /** What the API lets each role do, as the UI needs to know it to offer a page or a button. */
 export const decidesApprovals = new Set(["admin", "approver"]);
 export const readsReadiness = new Set(["admin", "auditor"]);
+export const readsAudit = readsReadiness;
+export const managesWorkflows = new Set(["admin"]);
 
 export function clientFor(key: string): TollgateClient {
   return new TollgateClient({ url: window.location.origin, key });

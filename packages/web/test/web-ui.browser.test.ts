@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { workflowYaml } from "@tollgate/example-support-triage";
 import { type Harness, startHarness, type Workspace } from "../../server/test/harness.js";
 
 /**
@@ -109,6 +110,65 @@ describe("the web UI in Chromium", () => {
     expect(body).toContain("no rate limit for helpdesk, which the workflow can change or send through");
     expect(body).toContain("Is the record of what it did intact?");
     expect(problems).toEqual([]);
+  });
+
+  it("lets an admin simulate a call, refuse a bad manifest with its lines, activate a good one, and read usage, alerts and the audit record", async () => {
+    const { page, problems } = await openPage();
+    await signIn(page, keyOf(ws.admin));
+    await page.waitForURL(`${h.url}/approvals`);
+    await page.getByRole("link", { name: "Workflows" }).click();
+    await page.getByRole("link", { name: "support-triage" }).click();
+    await page.waitForURL(`${h.url}/workflows/support-triage`);
+
+    await page.getByLabel("Action").selectOption("tracker.create_issue");
+    await page.getByLabel("Arguments (JSON)").fill('{"project": "SEC", "title": "rotate keys"}');
+    await page.getByRole("button", { name: "Decide" }).click();
+    const decision = page.getByRole("form", { name: "simulate a call" }).getByRole("status");
+    await expect.poll(() => decision.textContent()).toContain("rule never-touch-security-project: blocks this call");
+    await page.getByLabel("Arguments (JSON)").fill("{not json");
+    await page.getByRole("button", { name: "Decide" }).click();
+    await expect
+      .poll(() => page.getByRole("form", { name: "simulate a call" }).getByRole("alert").textContent())
+      .toMatch(/^the arguments are not JSON/);
+
+    const before = (await ws.admin.getWorkflow("ops", "support-triage")).version;
+    const editor = page.getByRole("form", { name: "new version" });
+    await page.getByLabel("Manifest").fill("apiVersion: tollgate/v1\nkind: Workflow\nname: support-triage\n");
+    await page.getByRole("button", { name: "Validate and activate" }).click();
+    await expect.poll(() => editor.getByRole("alert").textContent()).toContain("owner (line 1): is required");
+    expect((await ws.admin.getWorkflow("ops", "support-triage")).version).toBe(before);
+    const changed = workflowYaml(h.systems.url).replace(
+      "rateLimits: { tracker: 5/s, chat: 1/s }",
+      "rateLimits: { tracker: 5/s, chat: 1/s, helpdesk: 2/s }",
+    );
+    await page.getByLabel("Manifest").fill(changed);
+    await page.getByRole("button", { name: "Validate and activate" }).click();
+    await expect.poll(() => editor.getByRole("status").textContent()).toMatch(/^Active: version sha256:/);
+    expect((await ws.admin.getWorkflow("ops", "support-triage")).version).not.toBe(before);
+
+    await page.getByRole("link", { name: "Usage" }).click();
+    await expect.poll(() => page.locator("table.usage tfoot").textContent()).toMatch(/^total/);
+
+    await h.server.tollgate.services.alerts.raise({
+      tenantId: ws.tenant,
+      workspaceId: "ops",
+      kind: "call_burst",
+      severity: "warning",
+      message: "triage-bot made 40 calls in a minute",
+    });
+    await page.getByRole("link", { name: "Alerts" }).click();
+    const alert = page.getByRole("article").filter({ hasText: "triage-bot made 40 calls in a minute" });
+    await alert.getByRole("button", { name: "Acknowledge" }).click();
+    await expect.poll(() => page.locator(".empty").textContent()).toBe("No open alerts.");
+    expect((await ws.admin.listAlerts("ops", { acknowledged: true })).items.map((a) => a.kind)).toContain("call_burst");
+
+    await page.getByRole("link", { name: "Audit" }).click();
+    await page.getByRole("button", { name: "Verify" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toMatch(/^Intact: \d+ events checked\.$/);
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Download export" }).click();
+    expect((await download).suggestedFilename()).toMatch(/^tollgate-audit-ops-\d{4}-\d{2}-\d{2}\.ndjson$/);
+    expect(problems.filter((p) => !p.includes("422"))).toEqual([]);
   });
 
   it("refuses agent keys and wrong keys at sign-in with a sentence, and forgets the key on sign-out", async () => {

@@ -7,7 +7,19 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 export const defaultWebRoot = fileURLToPath(new URL("../../../web/dist", import.meta.url));
 
 /** The pages of the web UI (packages/web/src/App.tsx keeps the same list): each answers index.html. */
-const pages = ["/", "/sign-in", "/approvals", "/runs", "/runs/:id", "/readiness"];
+const pages = [
+  "/",
+  "/sign-in",
+  "/approvals",
+  "/runs",
+  "/runs/:id",
+  "/workflows",
+  "/workflows/:name",
+  "/usage",
+  "/alerts",
+  "/audit",
+  "/readiness",
+];
 
 // The UI's own files only: scripts and styles from this origin, no inline code, API calls to this origin.
 const uiHeaders = {
