@@ -1,6 +1,6 @@
 import Table from "cli-table3";
 import pc from "picocolors";
-import type { Timeline, TimelineEntry } from "@tollgate/sdk";
+import type { Timeline, TimelineEntry, WorkflowDiff } from "@tollgate/sdk";
 import { timelineLines } from "./timeline-entries.js";
 
 export function printJson(value: unknown): void {
@@ -58,4 +58,16 @@ export function renderVersions(r: Timeline["run"]): string[] {
 
 function statusColour(s: string): string {
   return s === "succeeded" ? pc.green(s) : s === "running" ? pc.cyan(s) : pc.red(s);
+}
+
+/** A workflow diff as a unified diff, coloured where the terminal takes colour. */
+export function renderDiff(d: WorkflowDiff): string {
+  const by = (v: WorkflowDiff["from"]) => `${v.version} (${v.createdAt}${v.createdBy ? `, ${v.createdBy}` : ""})`;
+  const lines = [pc.bold(`--- ${by(d.from)}`), pc.bold(`+++ ${by(d.to)}`)];
+  if (d.hunks.length === 0) lines.push("(the two versions were written the same)");
+  for (const h of d.hunks) {
+    lines.push(pc.cyan(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`));
+    for (const l of h.lines) lines.push(l.startsWith("+") ? pc.green(l) : l.startsWith("-") ? pc.red(l) : l);
+  }
+  return `${lines.join("\n")}\n`;
 }

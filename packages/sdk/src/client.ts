@@ -20,6 +20,9 @@ import type {
   ToolPin,
   VerifyResult,
   WhoAmI,
+  WorkflowDiff,
+  WorkflowHistory,
+  WorkflowVersion,
 } from "./types.js";
 import type {
   Alert,
@@ -242,6 +245,25 @@ export class TollgateClient {
     return this.json<{ name: string; version: string; manifest: Record<string, unknown> }>(
       "GET",
       `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}`,
+    );
+  }
+  /** Every version of a workflow, newest first, and the active one. */
+  workflowHistory(workspace: string, name: string) {
+    return this.json<WorkflowHistory>("GET", `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}/versions`);
+  }
+  /** One version as it was put: its manifest and the source text (YAML or JSON) it came from. */
+  workflowVersion(workspace: string, name: string, version: string) {
+    return this.json<WorkflowVersion>(
+      "GET",
+      `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}/versions/${enc(version)}`,
+    );
+  }
+  /** What changed between two versions as written (default: the active one against the one before it). */
+  workflowDiff(workspace: string, name: string, which: { from?: string; to?: string } = {}) {
+    const q = new URLSearchParams(which as Record<string, string>).toString();
+    return this.json<WorkflowDiff>(
+      "GET",
+      `/v1/workspaces/${enc(workspace)}/workflows/${enc(name)}/diff${q ? `?${q}` : ""}`,
     );
   }
   /** The pinned upstream MCP tool definitions of a workflow, with the upstream's current hash. */

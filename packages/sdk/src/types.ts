@@ -335,3 +335,30 @@ export interface WhoAmI {
   tenant: string | null;
   workspace: string | null;
 }
+
+/** A workflow's versions, newest first (`GET …/workflows/{name}/versions`). */
+export interface WorkflowHistory {
+  name: string;
+  active: string;
+  items: { version: string; createdAt: string; createdBy: string | null }[];
+}
+
+/** One version of a workflow as it was put. */
+export interface WorkflowVersion {
+  name: string;
+  version: string;
+  manifest: Record<string, unknown>;
+  /** the text that was put (YAML or JSON) */
+  source: string;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+/** What changed between two versions of a workflow: hunks of a line diff of their sources. */
+export interface WorkflowDiff {
+  name: string;
+  from: { version: string; createdAt: string; createdBy: string | null };
+  to: { version: string; createdAt: string; createdBy: string | null };
+  /** each line starts with " " (kept), "-" (only in `from`) or "+" (only in `to`) */
+  hunks: { oldStart: number; oldLines: number; newStart: number; newLines: number; lines: string[] }[];
+}

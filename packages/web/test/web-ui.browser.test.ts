@@ -145,6 +145,13 @@ describe("the web UI in Chromium", () => {
     await page.getByRole("button", { name: "Validate and activate" }).click();
     await expect.poll(() => editor.getByRole("status").textContent()).toMatch(/^Active: version sha256:/);
     expect((await ws.admin.getWorkflow("ops", "support-triage")).version).not.toBe(before);
+    // the version before is in the history; compared with the active one, the changed line shows
+    const history = page.getByRole("article", { name: "history" });
+    await history.locator("tr", { hasText: before }).getByRole("button", { name: "Compare with active" }).click();
+    const diff = page.getByRole("region", { name: "diff" });
+    await expect
+      .poll(() => diff.locator(".added").allTextContents())
+      .toEqual(["+rateLimits: { tracker: 5/s, chat: 1/s, helpdesk: 2/s }"]);
 
     await page.getByRole("link", { name: "Usage" }).click();
     await expect.poll(() => page.locator("table.usage tfoot").textContent()).toMatch(/^total/);

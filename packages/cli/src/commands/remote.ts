@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { clientFrom, CliError, type GlobalOptions } from "../context.js";
-import { printJson, renderTimeline, table } from "../output.js";
+import { printJson, renderDiff, renderTimeline, table } from "../output.js";
 import { decisionLine, renderApproval } from "./approvals-output.js";
 
 const ago = (iso: string | null | undefined) => (iso ? new Date(iso).toISOString().replace("T", " ").slice(0, 19) : "");
@@ -106,6 +106,35 @@ export function remoteCommands(program: Command, globals: () => GlobalOptions): 
     .command("get <name>")
     .requiredOption("--workspace <ws>")
     .action(async (name: string, o) => printJson(await client().getWorkflow(o.workspace, name)));
+
+  workflows
+    .command("history <name>")
+    .description("every version of a workflow, newest first")
+    .requiredOption("--workspace <ws>")
+    .action(async (name: string, o) => {
+      const h = await client().workflowHistory(o.workspace, name);
+      if (json()) return printJson(h);
+      process.stdout.write(
+        table(
+          ["version", "put at", "by", ""],
+          h.items.map((v) => [v.version, v.createdAt, v.createdBy ?? "", v.version === h.active ? "active" : ""]),
+        ),
+      );
+    });
+  workflows
+    .command("diff <name>")
+    .description("what changed between two versions as written (default: the active one and the one before it)")
+    .requiredOption("--workspace <ws>")
+    .option("--from <version>")
+    .option("--to <version>")
+    .action(async (name: string, o) => {
+      const d = await client().workflowDiff(o.workspace, name, {
+        ...(o.from ? { from: o.from } : {}),
+        ...(o.to ? { to: o.to } : {}),
+      });
+      if (json()) return printJson(d);
+      process.stdout.write(renderDiff(d));
+    });
 
   const runs = program.command("runs").description("runs and their timelines");
   runs

@@ -1,3 +1,4 @@
+import { structuredPatch } from "diff";
 import { type CompiledWorkflow, compileWorkflow, loadManifest, type Manifest, TollgateError } from "@tollgate/core";
 import type { Store, ToolPinRecord } from "@tollgate/store";
 import { type Clock, iso } from "../clock.js";
@@ -101,6 +102,61 @@ export class WorkflowService {
     return { name, version: v.version, manifest: v.manifest as Manifest, source: v.source };
   }
 
+  /** Every version of a workflow, newest first, and which one is active. */
+  async history(tenantId: string, workspaceId: string, name: string) {
+    const scope = this.store.scope(tenantId);
+    const active = await scope.workflows.getActive(workspaceId, name);
+    if (!active) throw new TollgateError("not_found", `no workflow ${name} in workspace ${workspaceId}`);
+    return { name, active: active.version, items: await scope.workflows.history(workspaceId, name) };
+  }
+
+  /** One version as it was put: the manifest and the source text it came from (YAML or JSON). */
+  async version(tenantId: string, workspaceId: string, name: string, version: string) {
+    const v = await this.store.scope(tenantId).workflows.getVersion(workspaceId, name, version);
+    if (!v) throw new TollgateError("not_found", `no version ${version} of workflow ${name}`);
+    return {
+      name,
+      version: v.version,
+      manifest: v.manifest as Manifest,
+      source: v.source,
+      createdAt: v.createdAt,
+      createdBy: v.createdBy,
+    };
+  }
+
+  /**
+   * What changed between two versions, as written: hunks of a line diff of their sources. By
+   * default `to` is the active version and `from` the one put before `to`.
+   */
+  async diff(tenantId: string, workspaceId: string, name: string, which: { from?: string; to?: string }) {
+    const { active, items } = await this.history(tenantId, workspaceId, name);
+    const toVersion = which.to ?? active;
+    const at = items.findIndex((v) => v.version === toVersion);
+    const fromVersion = which.from ?? items[at + 1]?.version;
+    if (at === -1) throw new TollgateError("not_found", `no version ${toVersion} of workflow ${name}`);
+    if (fromVersion === undefined)
+      throw new TollgateError("not_found", `workflow ${name} has no version before ${toVersion} to compare with`);
+    const [from, to] = await Promise.all([
+      this.version(tenantId, workspaceId, name, fromVersion),
+      this.version(tenantId, workspaceId, name, toVersion),
+    ]);
+    const patch = structuredPatch(from.version, to.version, withNewline(from.source), withNewline(to.source), "", "", {
+      context: 3,
+    });
+    return {
+      name,
+      from: { version: from.version, createdAt: from.createdAt, createdBy: from.createdBy },
+      to: { version: to.version, createdAt: to.createdAt, createdBy: to.createdBy },
+      hunks: patch.hunks.map((h) => ({
+        oldStart: h.oldStart,
+        oldLines: h.oldLines,
+        newStart: h.newStart,
+        newLines: h.newLines,
+        lines: h.lines,
+      })),
+    };
+  }
+
   /** The compiled form of a pinned version (runs use the version they started with). */
   async compiledVersion(
     tenantId: string,
@@ -131,3 +187,8 @@ export class WorkflowService {
 }
 
 const cacheKey = (tenantId: string, workspaceId: string, version: string) => `${tenantId}/${workspaceId}/${version}`;
+
+/** A diff of texts of which one lacks a final newline would show that as a change of its own. */
+function withNewline(text: string): string {
+  return text.endsWith("\n") ? text : `${text}\n`;
+}

@@ -73,6 +73,7 @@ export function Workflow() {
               Workflow {w.name} <span className="muted mono">{w.version}</span>
             </h2>
             <Simulator workflow={w.name} manifest={w.manifest as ManifestShape} />
+            <History workflow={w.name} />
             {managesWorkflows.has(me.role) ? <Editor workflow={w.name} manifest={w.manifest} /> : null}
             <h3>Manifest</h3>
             <Json value={w.manifest} />
@@ -159,7 +160,12 @@ function Editor(props: { workflow: string; manifest: unknown }) {
   const [text, setText] = useState(() => JSON.stringify(props.manifest, null, 2));
   const save = useMutation({
     mutationFn: () => client.putWorkflow(me.workspace, props.workflow, text),
-    onSuccess: () => queries.invalidateQueries({ queryKey: ["workflow", me.workspace, props.workflow] }),
+    onSuccess: () =>
+      Promise.all(
+        ["workflow", "workflow-history", "workflow-diff"].map((key) =>
+          queries.invalidateQueries({ queryKey: [key, me.workspace, props.workflow] }),
+        ),
+      ),
   });
   const problems = ((save.error as { problem?: { errors?: ManifestProblem[] } } | null)?.problem?.errors ??
     []) as ManifestProblem[];
@@ -207,5 +213,86 @@ function Editor(props: { workflow: string; manifest: unknown }) {
         </div>
       ) : null}
     </form>
+  );
+}
+
+/** Every version of the workflow, and what changed between any of them and the active one. */
+function History(props: { workflow: string }) {
+  const { client, me } = useSession();
+  const history = useQuery({
+    queryKey: ["workflow-history", me.workspace, props.workflow],
+    queryFn: () => client.workflowHistory(me.workspace, props.workflow),
+  });
+  const [from, setFrom] = useState<string | null>(null);
+  const diff = useQuery({
+    queryKey: ["workflow-diff", me.workspace, props.workflow, from],
+    queryFn: () => client.workflowDiff(me.workspace, props.workflow, from ? { from } : {}),
+    enabled: from !== null,
+  });
+  return (
+    <article className="card" aria-label="history">
+      <h3>History</h3>
+      <Loaded query={history}>
+        {(h) => (
+          <table>
+            <thead>
+              <tr>
+                <th>version</th>
+                <th>put</th>
+                <th>by</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {h.items.map((v) => (
+                <tr key={v.version}>
+                  <td className="mono">{v.version}</td>
+                  <td>
+                    <When at={v.createdAt} />
+                  </td>
+                  <td>{v.createdBy ?? "—"}</td>
+                  <td>
+                    {v.version === h.active ? (
+                      <Badge kind="active" />
+                    ) : (
+                      <button type="button" className="small" onClick={() => setFrom(v.version)}>
+                        Compare with active
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Loaded>
+      {from !== null ? (
+        <Loaded query={diff}>
+          {(d) => (
+            <section className="diff" aria-label="diff">
+              <p className="muted mono">
+                − {d.from.version}
+                <br />+ {d.to.version}
+              </p>
+              {d.hunks.length === 0 ? <p className="empty">The two versions were written the same.</p> : null}
+              {d.hunks.map((hunk) => (
+                <pre key={`${hunk.oldStart}:${hunk.newStart}`} className="hunk">
+                  <span className="hunk-head">{`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`}</span>
+                  {hunk.lines.map((line, i) => (
+                    <span
+                      // a hunk's lines have no identity but their place, and never move once shown
+                      key={i}
+                      className={line.startsWith("+") ? "added" : line.startsWith("-") ? "removed" : "kept"}
+                    >
+                      {line}
+                    </span>
+                  ))}
+                </pre>
+              ))}
+            </section>
+          )}
+        </Loaded>
+      ) : null}
+    </article>
   );
 }

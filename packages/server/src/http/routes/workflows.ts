@@ -5,6 +5,8 @@ import { can, workspaceAccess } from "../../identity/access.js";
 import type { Services } from "../../services.js";
 import { parseInput } from "../input.js";
 
+const version = z.string().min(1).max(100);
+const diffQuery = z.object({ from: version.optional(), to: version.optional() }).strict();
 const simulate = z.object({ workflow: z.string().min(1), ...callContextFields }).strict();
 
 /** Workflow manifests and the policy simulator. */
@@ -21,6 +23,25 @@ export function workflowRoutes(app: FastifyInstance, s: Services): void {
     const tenantId = await workspaceAccess(s.store, req.principal, req.params.ws, can.readRuns);
     const v = await s.workflows.getActive(tenantId, req.params.ws, req.params.name);
     return { name: v.name, version: v.version, manifest: v.manifest };
+  });
+
+  app.get<{ Params: { ws: string; name: string } }>("/v1/workspaces/:ws/workflows/:name/versions", async (req) => {
+    const tenantId = await workspaceAccess(s.store, req.principal, req.params.ws, can.readRuns);
+    return s.workflows.history(tenantId, req.params.ws, req.params.name);
+  });
+
+  app.get<{ Params: { ws: string; name: string; version: string } }>(
+    "/v1/workspaces/:ws/workflows/:name/versions/:version",
+    async (req) => {
+      const tenantId = await workspaceAccess(s.store, req.principal, req.params.ws, can.readRuns);
+      return s.workflows.version(tenantId, req.params.ws, req.params.name, req.params.version);
+    },
+  );
+
+  app.get<{ Params: { ws: string; name: string } }>("/v1/workspaces/:ws/workflows/:name/diff", async (req) => {
+    const tenantId = await workspaceAccess(s.store, req.principal, req.params.ws, can.readRuns);
+    const q = parseInput(diffQuery, req.query, "query");
+    return s.workflows.diff(tenantId, req.params.ws, req.params.name, q);
   });
 
   app.get<{ Params: { ws: string } }>("/v1/workspaces/:ws/workflows", async (req) => {
