@@ -2,6 +2,7 @@ import { Navigate, NavLink, Outlet, Route, Routes } from "react-router";
 import { Alerts } from "./pages/Alerts.js";
 import { Approvals } from "./pages/Approvals.js";
 import { Audit } from "./pages/Audit.js";
+import { Overview } from "./pages/Overview.js";
 import { Readiness } from "./pages/Readiness.js";
 import { Runs } from "./pages/Runs.js";
 import { RunTimeline } from "./pages/RunTimeline.js";
@@ -19,7 +20,7 @@ export function App() {
     <Routes>
       <Route path="/sign-in" element={<SignIn />} />
       <Route element={<SignedIn />}>
-        <Route path="/" element={<Navigate to="/approvals" replace />} />
+        <Route path="/" element={<Overview />} />
         <Route path="/approvals" element={<Approvals />} />
         <Route path="/runs" element={<Runs />} />
         <Route path="/runs/:id" element={<RunTimeline />} />
@@ -49,6 +50,9 @@ function Layout() {
       <header className="top">
         <span className="brand">Tollgate</span>
         <nav>
+          <NavLink to="/" end>
+            Overview
+          </NavLink>
           <NavLink to="/approvals">Approvals</NavLink>
           <NavLink to="/runs">Runs</NavLink>
           <NavLink to="/workflows">Workflows</NavLink>

@@ -34,6 +34,8 @@ afterAll(async () => {
 /** A page that fails the test on any script error or refused resource (the CSP included). */
 async function openPage(): Promise<{ page: Page; problems: string[] }> {
   const page = await (await browser.newContext()).newPage();
+  // a step that cannot happen fails in seconds, naming what it waited for
+  page.setDefaultTimeout(5000);
   const problems: string[] = [];
   page.on("pageerror", (e) => problems.push(e.message));
   page.on("console", (m) => {
@@ -58,6 +60,12 @@ describe("the web UI in Chromium", () => {
 
     const { page, problems } = await openPage();
     await signIn(page, keyOf(ws.approver));
+    await page.waitForURL(`${h.url}/`);
+    // the overview says what waits, and leads there
+    await expect
+      .poll(() => page.locator(".tile", { hasText: "waiting" }).textContent())
+      .toBe("1 approval waiting");
+    await page.getByRole("link", { name: "Approvals", exact: true }).click();
     await page.waitForURL(`${h.url}/approvals`);
     const card = page.getByRole("article", { name: `approval ${call.approvalId}` });
     await expect.poll(() => card.locator(".tool").textContent()).toBe("tracker.create_issue");
@@ -98,6 +106,8 @@ describe("the web UI in Chromium", () => {
     const call = await ws.agent.callTool(run.id, "chat.post_message", { channel: "#general", text: "hello" });
     const { page, problems } = await openPage();
     await signIn(page, keyOf(ws.auditor));
+    await page.waitForURL(`${h.url}/`);
+    await page.getByRole("link", { name: "Approvals", exact: true }).click();
     const card = page.getByRole("article", { name: `approval ${call.approvalId}` });
     await expect.poll(() => card.locator(".tool").textContent()).toBe("chat.post_message");
     expect(await card.getByRole("button").count()).toBe(0);
@@ -115,7 +125,7 @@ describe("the web UI in Chromium", () => {
   it("lets an admin simulate a call, refuse a bad manifest with its lines, activate a good one, and read usage, alerts and the audit record", async () => {
     const { page, problems } = await openPage();
     await signIn(page, keyOf(ws.admin));
-    await page.waitForURL(`${h.url}/approvals`);
+    await page.waitForURL(`${h.url}/`);
     await page.getByRole("link", { name: "Workflows" }).click();
     await page.getByRole("link", { name: "support-triage" }).click();
     await page.waitForURL(`${h.url}/workflows/support-triage`);
@@ -190,7 +200,7 @@ describe("the web UI in Chromium", () => {
 
     await page.getByLabel("API key").fill(keyOf(ws.admin));
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${h.url}/approvals`);
+    await page.waitForURL(`${h.url}/`);
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(`${h.url}/sign-in`);
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);

@@ -15,7 +15,7 @@ export function SignIn() {
     setError(null);
     try {
       setSession(await signIn(key));
-      navigate("/approvals");
+      navigate("/");
     } catch (err) {
       setError(err);
     } finally {
