@@ -55,6 +55,8 @@ const exempt: Record<string, string> = {
   "GET /usage": "the web UI's page",
   "GET /alerts": "the web UI's page",
   "GET /audit": "the web UI's page",
+  "GET /connectors": "the web UI's page",
+  "GET /retention": "the web UI's page",
   "GET /assets/*": "the web UI's built scripts and styles",
 };
 

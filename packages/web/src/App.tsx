@@ -2,8 +2,10 @@ import { Navigate, NavLink, Outlet, Route, Routes } from "react-router";
 import { Alerts } from "./pages/Alerts.js";
 import { Approvals } from "./pages/Approvals.js";
 import { Audit } from "./pages/Audit.js";
+import { Connectors } from "./pages/Connectors.js";
 import { Overview } from "./pages/Overview.js";
 import { Readiness } from "./pages/Readiness.js";
+import { Retention } from "./pages/Retention.js";
 import { Runs } from "./pages/Runs.js";
 import { RunTimeline } from "./pages/RunTimeline.js";
 import { SignIn } from "./pages/SignIn.js";
@@ -28,7 +30,9 @@ export function App() {
         <Route path="/workflows/:name" element={<Workflow />} />
         <Route path="/usage" element={<Usage />} />
         <Route path="/alerts" element={<Alerts />} />
+        <Route path="/connectors" element={<Connectors />} />
         <Route path="/audit" element={<Audit />} />
+        <Route path="/retention" element={<Retention />} />
         <Route path="/readiness" element={<Readiness />} />
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />
@@ -58,7 +62,9 @@ function Layout() {
           <NavLink to="/workflows">Workflows</NavLink>
           <NavLink to="/usage">Usage</NavLink>
           <NavLink to="/alerts">Alerts</NavLink>
+          <NavLink to="/connectors">Connectors</NavLink>
           {readsAudit.has(me.role) ? <NavLink to="/audit">Audit</NavLink> : null}
+          {readsAudit.has(me.role) ? <NavLink to="/retention">Retention</NavLink> : null}
           {readsReadiness.has(me.role) ? <NavLink to="/readiness">Readiness</NavLink> : null}
         </nav>
         <span className="who">

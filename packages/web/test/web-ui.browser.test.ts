@@ -62,9 +62,7 @@ describe("the web UI in Chromium", () => {
     await signIn(page, keyOf(ws.approver));
     await page.waitForURL(`${h.url}/`);
     // the overview says what waits, and leads there
-    await expect
-      .poll(() => page.locator(".tile", { hasText: "waiting" }).textContent())
-      .toBe("1 approval waiting");
+    await expect.poll(() => page.locator(".tile", { hasText: "waiting" }).textContent()).toBe("1 approval waiting");
     await page.getByRole("link", { name: "Approvals", exact: true }).click();
     await page.waitForURL(`${h.url}/approvals`);
     const card = page.getByRole("article", { name: `approval ${call.approvalId}` });
@@ -185,6 +183,16 @@ describe("the web UI in Chromium", () => {
     const download = page.waitForEvent("download");
     await page.getByRole("button", { name: "Download export" }).click();
     expect((await download).suggestedFilename()).toMatch(/^tollgate-audit-ops-\d{4}-\d{2}-\d{2}\.ndjson$/);
+    const hold = await ws.admin.placeLegalHold("ops", { reason: "litigation 2026-41" });
+    await page.getByRole("link", { name: "Retention" }).click();
+    await expect.poll(() => page.locator("table").textContent()).toContain("workflow support-triage30d90d400d");
+    expect(await page.textContent("body")).toContain("the whole workspace: litigation 2026-41");
+    await ws.admin.releaseLegalHold("ops", hold.id);
+
+    await page.getByRole("link", { name: "Connectors" }).click();
+    await expect
+      .poll(() => page.locator(".empty").textContent())
+      .toBe("No OAuth connection: the workflows' systems use secrets from the vault, or none.");
     expect(problems.filter((p) => !p.includes("422"))).toEqual([]);
   });
 

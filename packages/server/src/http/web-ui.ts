@@ -17,7 +17,9 @@ const pages = [
   "/workflows/:name",
   "/usage",
   "/alerts",
+  "/connectors",
   "/audit",
+  "/retention",
   "/readiness",
 ];
 
