@@ -1,7 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { readsReadiness, useSession } from "../session.js";
-import { Badge } from "../ui.js";
 
 /** What a person opening Tollgate wants first: what waits for them, what is running, what is wrong. */
 export function Overview() {
@@ -23,11 +22,6 @@ export function Overview() {
   const usage = useQuery({
     queryKey: ["usage", me.workspace, "today"],
     queryFn: () => client.usage(me.workspace, { groupBy: "day", from: `${today}T00:00:00.000Z` }),
-  });
-  const readiness = useQuery({
-    queryKey: ["readiness", me.workspace],
-    queryFn: () => client.readiness(me.workspace),
-    enabled: readsReadiness.has(me.role),
   });
   const count = (q: { data?: { items: unknown[] } }, one: string, many: string) => {
     const n = q.data?.items.length;
@@ -56,7 +50,7 @@ export function Overview() {
         </Link>
         {readsReadiness.has(me.role) ? (
           <Link className="tile" to="/readiness">
-            <span className="figure">{readiness.data ? <Badge kind={readiness.data.status} /> : "…"}</span> readiness
+            <span className="figure">→</span> the readiness report
           </Link>
         ) : null}
       </div>
