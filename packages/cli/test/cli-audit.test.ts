@@ -3,10 +3,8 @@ import { tollgate } from "./run-cli.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, problemOf, startHarness, type Workspace } from "../../server/test/harness.js";
+import { type Harness, problemOf, startHarness, type Workspace, keyOf } from "../../server/test/harness.js";
 import { type HttpReceiver, startHttpReceiver } from "../../server/test/receivers/http.js";
-
-const keyOf = (c: Workspace["agent"]) => (c as unknown as { opts: { key: string } }).opts.key;
 
 describe("tollgate audit", () => {
   let h: Harness;

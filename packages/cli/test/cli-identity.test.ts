@@ -1,10 +1,8 @@
 import { tollgate } from "./run-cli.js";
 import { workflowYaml } from "@tollgate/example-support-triage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness, type Workspace } from "../../server/test/harness.js";
+import { type Harness, startHarness, type Workspace, keyOf } from "../../server/test/harness.js";
 import { startTestProvider, type TestProvider } from "../../server/test/oauth-provider.js";
-
-const keyOf = (c: Workspace["admin"]) => (c as unknown as { opts: { key: string } }).opts.key;
 
 describe("tollgate connectors and keys rotate", () => {
   let h: Harness;

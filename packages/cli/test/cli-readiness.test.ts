@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workflowYaml } from "@tollgate/example-support-triage";
-import { type Harness, startHarness, type Workspace } from "../../server/test/harness.js";
+import { type Harness, startHarness, type Workspace, keyOf } from "../../server/test/harness.js";
 import { tollgate } from "./run-cli.js";
-
-const keyOf = (c: Workspace["agent"]) => (c as unknown as { opts: { key: string } }).opts.key;
 
 describe("tollgate readiness", () => {
   let h: Harness;

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workflowYaml } from "@tollgate/example-support-triage";
-import { type Harness, startHarness, type Workspace } from "../../server/test/harness.js";
+import { type Harness, startHarness, type Workspace, keyOf } from "../../server/test/harness.js";
 import { tollgate } from "./run-cli.js";
-
-const keyOf = (c: Workspace["agent"]) => (c as unknown as { opts: { key: string } }).opts.key;
 
 describe("tollgate workflows history and diff", () => {
   let h: Harness;
@@ -26,9 +24,11 @@ describe("tollgate workflows history and diff", () => {
     const r = await tollgate(["workflows", "history", "support-triage", "--workspace", "wfws"], env);
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
-    expect(lines.findIndex((l) => l.includes(second) && l.includes("active"))).toBeLessThan(
-      lines.findIndex((l) => l.includes(first)),
-    );
+    const activeRow = lines.findIndex((l) => l.includes(second) && l.includes("active"));
+    const olderRow = lines.findIndex((l) => l.includes(first) && !l.includes("active"));
+    expect(activeRow).toBeGreaterThanOrEqual(0);
+    expect(olderRow).toBeGreaterThanOrEqual(0);
+    expect(activeRow).toBeLessThan(olderRow);
   });
 
   it("prints what changed as a unified diff, or says there is nothing before the first version", async () => {

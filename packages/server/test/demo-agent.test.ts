@@ -1,11 +1,9 @@
 import { runDemoAgent } from "@tollgate/example-support-triage";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type Harness, startHarness, type Workspace } from "./harness.js";
+import { type Harness, startHarness, type Workspace, keyOf } from "./harness.js";
 
 let h: Harness;
 let ws: Workspace;
-const keyOf = (c: Workspace["agent"]) => (c as unknown as { opts: { key: string } }).opts.key;
-
 beforeAll(async () => {
   h = await startHarness();
   ws = await h.workspace("democo", "demows");

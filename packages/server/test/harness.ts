@@ -21,6 +21,11 @@ export interface Workspace {
   auditor: TollgateClient;
 }
 
+/** The API key a test client was made with (to hand to the CLI, a browser, or a raw request). */
+export function keyOf(client: TollgateClient): string {
+  return (client as unknown as { opts: { key: string } }).opts.key;
+}
+
 export interface Harness {
   server: RunningServer;
   systems: ExampleSystems;

@@ -11,7 +11,7 @@ import { RunTimeline } from "./pages/RunTimeline.js";
 import { SignIn } from "./pages/SignIn.js";
 import { Usage } from "./pages/Usage.js";
 import { Workflow, Workflows } from "./pages/Workflows.js";
-import { readsAudit, readsReadiness, useMaybeSession, useSession, useSignOut } from "./session.js";
+import { readsAudit, useMaybeSession, useSession, useSignOut } from "./session.js";
 
 /**
  * The pages of the UI. The server answers each of these paths with index.html
@@ -63,9 +63,13 @@ function Layout() {
           <NavLink to="/usage">Usage</NavLink>
           <NavLink to="/alerts">Alerts</NavLink>
           <NavLink to="/connectors">Connectors</NavLink>
-          {readsAudit.has(me.role) ? <NavLink to="/audit">Audit</NavLink> : null}
-          {readsAudit.has(me.role) ? <NavLink to="/retention">Retention</NavLink> : null}
-          {readsReadiness.has(me.role) ? <NavLink to="/readiness">Readiness</NavLink> : null}
+          {readsAudit.has(me.role) ? (
+            <>
+              <NavLink to="/audit">Audit</NavLink>
+              <NavLink to="/retention">Retention</NavLink>
+              <NavLink to="/readiness">Readiness</NavLink>
+            </>
+          ) : null}
         </nav>
         <span className="who">
           {me.name} · {me.role} · workspace {me.workspace}

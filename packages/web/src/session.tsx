@@ -11,11 +11,11 @@ const storageKey = "tollgate.key";
 
 /** What the API lets each role do, as the UI needs to know it to offer a page or a button. */
 export const decidesApprovals = new Set(["admin", "approver"]);
-export const readsReadiness = new Set(["admin", "auditor"]);
-export const readsAudit = readsReadiness;
+/** the audit record, retention and the readiness report (the server's can.readAudit) */
+export const readsAudit = new Set(["admin", "auditor"]);
 export const managesWorkflows = new Set(["admin"]);
 
-export function clientFor(key: string): TollgateClient {
+function clientFor(key: string): TollgateClient {
   return new TollgateClient({ url: window.location.origin, key });
 }
 

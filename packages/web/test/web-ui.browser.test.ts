@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workflowYaml } from "@tollgate/example-support-triage";
-import { type Harness, startHarness, type Workspace } from "../../server/test/harness.js";
+import { type Harness, startHarness, type Workspace, keyOf } from "../../server/test/harness.js";
 
 /**
  * The web UI in Debian's Chromium, as its people use it: an approver signs in with a key,
@@ -12,8 +12,6 @@ import { type Harness, startHarness, type Workspace } from "../../server/test/ha
  */
 const chromiumPath = process.env.TOLLGATE_CHROMIUM ?? "/usr/bin/chromium";
 const built = fileURLToPath(new URL("../dist/index.html", import.meta.url));
-const keyOf = (c: Workspace["agent"]) => (c as unknown as { opts: { key: string } }).opts.key;
-
 let h: Harness;
 let ws: Workspace;
 let browser: Browser;

@@ -43,6 +43,9 @@ describe("assessWorkflow", () => {
       "1 active approver key can decide (1 needed per approval); an unanswered request is denied after 4h",
     ]);
     expect(checkOf(r, "limits").findings).toContain("wall clock per run: 15m");
+    expect(checkOf(r, "data").findings[0]).toBe(
+      "redacted before any store, log, export or provider: secrets, pii.email, pii.card, and the workspace's secret values",
+    );
     expect(checkOf(r, "risky-actions").findings).toContain(
       'chat.post_message (EXTERNAL_SEND) needs approval by the EXTERNAL_SEND default; also allow when args.channel.startsWith("#support-") (rule internal-support-channel-is-automatic)',
     );
@@ -110,6 +113,9 @@ describe("assessWorkflow", () => {
       ]),
     );
     expect(checkOf(r, "data")).toMatchObject({ status: "warn" });
+    expect(checkOf(r, "data").findings).toContain(
+      "no personal-data redaction (no pii kind in data.redact, no data.fields): personal data in arguments and results is stored as it is",
+    );
     expect(checkOf(r, "data").findings).toContain(
       "the workspace has model providers but the workflow declares no data flows (data.modelProviders)",
     );

@@ -267,12 +267,19 @@ function limitsCheck(wf: CompiledWorkflow, facts: WorkspaceFacts): ReadinessChec
 function dataCheck(wf: CompiledWorkflow, facts: WorkspaceFacts): ReadinessCheck {
   const data = wf.manifest.data;
   const findings: [CheckStatus, string][] = [];
-  const redact = wf.redact;
-  findings.push(
-    redact.length === 0
-      ? ["warn", "no redaction rules (data.redact): arguments and results are stored and sent as they are"]
-      : ["pass", `redacted before any store, log, export or provider: ${redact.join(", ")}`],
-  );
+  // secrets and the workspace's own secret values are always redacted (server data/redaction.ts)
+  const kinds = ["secrets", ...wf.redact.filter((k) => k !== "secrets")];
+  findings.push([
+    "pass",
+    `redacted before any store, log, export or provider: ${kinds.join(", ")}, and the workspace's secret values`,
+  ]);
+  const personal =
+    wf.redact.some((k) => k === "pii" || k.startsWith("pii.")) || Object.keys(data?.fields ?? {}).length > 0;
+  if (!personal)
+    findings.push([
+      "warn",
+      "no personal-data redaction (no pii kind in data.redact, no data.fields): personal data in arguments and results is stored as it is",
+    ]);
   const flows = data?.modelProviders ?? [];
   for (const f of flows) findings.push(["pass", `to ${f.provider}: ${f.sends.join(", ")} (${f.purpose})`]);
   if (flows.length === 0 && facts.modelProviders > 0)

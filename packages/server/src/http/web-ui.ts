@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance } from "fastify";
 
 /** packages/web/dist, from this file in packages/server/src/http or packages/server/dist/http */
 export const defaultWebRoot = fileURLToPath(new URL("../../../web/dist", import.meta.url));
@@ -32,11 +32,6 @@ const uiHeaders = {
   "x-frame-options": "DENY",
 };
 
-function withUiHeaders(reply: FastifyReply): FastifyReply {
-  for (const [name, value] of Object.entries(uiHeaders)) reply.header(name, value);
-  return reply;
-}
-
 /**
  * The web UI (packages/web, built by `npm run build`) at `/`: its assets under /assets/, and
  * index.html for each page so a reload or a shared link opens the page. The UI holds no data of
@@ -46,7 +41,8 @@ export function webUiRoutes(app: FastifyInstance, root: string = defaultWebRoot)
   if (!existsSync(`${root}/index.html`)) {
     for (const page of pages)
       app.get(page, async (_req, reply) =>
-        withUiHeaders(reply)
+        reply
+          .headers(uiHeaders)
           .status(503)
           .type("text/plain; charset=utf-8")
           .send("The web UI is not built here: run `npm run build`. The API is at /v1."),
@@ -59,13 +55,14 @@ export function webUiRoutes(app: FastifyInstance, root: string = defaultWebRoot)
     // the built files' names carry their content hash: a year is safe
     maxAge: "365d",
     immutable: true,
-    setHeaders: (res) => {
-      for (const [name, value] of Object.entries(uiHeaders)) res.header(name, value);
-    },
+    setHeaders: (res) => res.headers(uiHeaders),
   });
   for (const page of pages)
     app.get(page, async (_req, reply) =>
       // the page names the current build's assets: always ask again
-      withUiHeaders(reply).header("cache-control", "no-cache").sendFile("index.html", root, { cacheControl: false }),
+      reply
+        .headers(uiHeaders)
+        .header("cache-control", "no-cache")
+        .sendFile("index.html", root, { cacheControl: false }),
     );
 }

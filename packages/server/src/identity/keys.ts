@@ -61,9 +61,8 @@ export class KeyService {
     const id = m ? `key_${m[1]}` : operatorKeyId;
     const key = await this.keyForAuth(id);
     if (!key || !safeEqual(key.secretHash, hashKey(token))) throw new TollgateError("unauthorized", "unknown key");
-    if (key.revokedAt) throw new TollgateError("unauthorized", "this key was revoked");
-    if (key.expiresAt && this.clock.now().toISOString() >= key.expiresAt)
-      throw new TollgateError("unauthorized", `this key was rotated and stopped working at ${key.expiresAt}`);
+    const stopped = whyKeyStopped(key, this.clock.now().toISOString());
+    if (stopped) throw new TollgateError("unauthorized", stopped);
     this.touch(key);
     return { keyId: key.id, tenantId: key.tenantId, workspaceId: key.workspaceId, role: key.role, name: key.name };
   }
@@ -208,4 +207,11 @@ function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Why a key no longer works at `now` (revoked, or rotated past its grace), or undefined while it works. */
+export function whyKeyStopped(key: Pick<ApiKeyRecord, "revokedAt" | "expiresAt">, now: string): string | undefined {
+  if (key.revokedAt) return "this key was revoked";
+  if (key.expiresAt && now >= key.expiresAt) return `this key was rotated and stopped working at ${key.expiresAt}`;
+  return undefined;
 }

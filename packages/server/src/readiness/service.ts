@@ -12,6 +12,7 @@ import type { AuditService } from "../audit/service.js";
 import type { SinkService } from "../audit/sinks/service.js";
 import { type Clock, iso } from "../clock.js";
 import { can, workspaceAccess } from "../identity/access.js";
+import { whyKeyStopped } from "../identity/keys.js";
 import type { Principal } from "../identity/principal.js";
 import type { WorkflowService } from "../workflows/service.js";
 
@@ -70,8 +71,7 @@ export class ReadinessService {
     }
     const activeKeys = { admin: 0, approver: 0 };
     for (const k of await scope.keys.list(workspaceId)) {
-      const live = k.revokedAt === null && (k.expiresAt == null || k.expiresAt > now);
-      if (live && (k.role === "admin" || k.role === "approver")) activeKeys[k.role]++;
+      if ((k.role === "admin" || k.role === "approver") && !whyKeyStopped(k, now)) activeKeys[k.role]++;
     }
     return {
       secrets: new Set((await scope.secrets.list(workspaceId)).map((s) => s.name)),

@@ -104,10 +104,12 @@ export class WorkflowService {
 
   /** Every version of a workflow, newest first, and which one is active. */
   async history(tenantId: string, workspaceId: string, name: string) {
-    const scope = this.store.scope(tenantId);
-    const active = await scope.workflows.getActive(workspaceId, name);
-    if (!active) throw new TollgateError("not_found", `no workflow ${name} in workspace ${workspaceId}`);
-    return { name, active: active.version, items: await scope.workflows.history(workspaceId, name) };
+    const active = await this.getActive(tenantId, workspaceId, name);
+    return {
+      name,
+      active: active.version,
+      items: await this.store.scope(tenantId).workflows.history(workspaceId, name),
+    };
   }
 
   /** One version as it was put: the manifest and the source text it came from (YAML or JSON). */
@@ -132,8 +134,8 @@ export class WorkflowService {
     const { active, items } = await this.history(tenantId, workspaceId, name);
     const toVersion = which.to ?? active;
     const at = items.findIndex((v) => v.version === toVersion);
-    const fromVersion = which.from ?? items[at + 1]?.version;
     if (at === -1) throw new TollgateError("not_found", `no version ${toVersion} of workflow ${name}`);
+    const fromVersion = which.from ?? items[at + 1]?.version;
     if (fromVersion === undefined)
       throw new TollgateError("not_found", `workflow ${name} has no version before ${toVersion} to compare with`);
     const [from, to] = await Promise.all([
@@ -147,13 +149,8 @@ export class WorkflowService {
       name,
       from: { version: from.version, createdAt: from.createdAt, createdBy: from.createdBy },
       to: { version: to.version, createdAt: to.createdAt, createdBy: to.createdBy },
-      hunks: patch.hunks.map((h) => ({
-        oldStart: h.oldStart,
-        oldLines: h.oldLines,
-        newStart: h.newStart,
-        newLines: h.newLines,
-        lines: h.lines,
-      })),
+      // each hunk is {oldStart, oldLines, newStart, newLines, lines}
+      hunks: patch.hunks,
     };
   }
 

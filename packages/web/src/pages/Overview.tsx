@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { readsReadiness, useSession } from "../session.js";
+import { readsAudit, useSession } from "../session.js";
 
 /** What a person opening Tollgate wants first: what waits for them, what is running, what is wrong. */
 export function Overview() {
@@ -48,7 +48,7 @@ export function Overview() {
           <span className="figure">{usage.data ? usage.data.totals.toolCalls.total : "…"}</span> tool calls today,{" "}
           {usage.data ? `$${usage.data.totals.costUsd.toFixed(2)}` : "…"} model spend
         </Link>
-        {readsReadiness.has(me.role) ? (
+        {readsAudit.has(me.role) ? (
           <Link className="tile" to="/readiness">
             <span className="figure">→</span> the readiness report
           </Link>

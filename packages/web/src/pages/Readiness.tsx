@@ -1,6 +1,6 @@
 import type { ReadinessCheck } from "@tollgate/sdk";
 import { useQuery } from "@tanstack/react-query";
-import { readsReadiness, useSession } from "../session.js";
+import { readsAudit, useSession } from "../session.js";
 import { Badge, Loaded, When } from "../ui.js";
 
 function Checks(props: { checks: ReadinessCheck[] }) {
@@ -23,7 +23,7 @@ function Checks(props: { checks: ReadinessCheck[] }) {
 /** The readiness report: the security review's questions, answered for each workflow and the record. */
 export function Readiness() {
   const { client, me } = useSession();
-  const allowed = readsReadiness.has(me.role);
+  const allowed = readsAudit.has(me.role);
   const query = useQuery({
     queryKey: ["readiness", me.workspace],
     queryFn: () => client.readiness(me.workspace),
